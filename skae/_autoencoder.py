@@ -1,0 +1,507 @@
+"""AutoencoderTransformer: a scikit-learn transformer around a Keras autoencoder."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from .metrics import _per_sample_squared_error
+
+_ARCHITECTURES = {"auto", "dense", "conv", "tutorial"}
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+class AutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Nonlinear dimensionality reduction with a Keras autoencoder.
+
+    An encoder network maps each sample to a code of ``z_dim`` numbers and a
+    decoder maps the code back; both are trained together to reconstruct the
+    input (mean squared error). It is used like :class:`~sklearn.decomposition.PCA`:
+    ``transform`` returns the codes and ``inverse_transform`` the
+    reconstructions, as flat rows.
+
+    Parameters
+    ----------
+    z_dim : int, default=10
+        Size of the latent code, the number of output features of
+        ``transform``.
+
+    image_shape : tuple of int, default=None
+        ``(height, width)`` or ``(height, width, channels)``: the rows of a
+        2-D ``X`` are images flattened in C order. Image stacks
+        ``(n, H, W)`` or ``(n, H, W, C)`` passed to ``fit`` set it on their
+        own. None with flat rows means tabular data.
+
+    architecture : {"auto", "dense", "conv", "tutorial"} or callable, default="auto"
+        - ``"dense"``: a multilayer perceptron (:func:`skae.architectures.dense_autoencoder`);
+        - ``"conv"``: a convolutional network for images of any size
+          (:func:`skae.architectures.conv_autoencoder`);
+        - ``"auto"``: ``"conv"`` when an image shape is known, else ``"dense"``;
+        - ``"tutorial"``: the reference MNIST tutorial's network, layer by
+          layer (:func:`skae.architectures.tutorial_autoencoder`);
+        - a callable ``(input_shape, z_dim) -> (encoder, decoder)`` returning
+          two ``keras.Model`` objects, for your own network. ``input_shape``
+          is ``(H, W, C)`` for images and ``(n_features,)`` otherwise. Seed its
+          initializers yourself for reproducible fits.
+
+    output_activation : {"auto", "sigmoid", "linear"}, default="auto"
+        Activation of the built-in decoders' last layer. ``"auto"`` picks
+        ``"sigmoid"`` when the training data lie in [0, 1] (pixels) and
+        ``"linear"`` otherwise (standardised features), so any data can be
+        reconstructed. Ignored for a callable ``architecture``.
+
+    epochs : int, default=100
+        Maximum number of passes over the training data.
+
+    batch_size : int, default=128
+        Samples per gradient step (and per prediction batch).
+
+    optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"}, default="adam"
+        Keras optimizer, created fresh for each ``fit``.
+
+    learning_rate : float, default=1e-3
+        The optimizer's learning rate.
+
+    validation_fraction : float in [0, 1), default=0.1
+        Share of the training data held out, at random, to monitor the
+        validation loss; 0 trains on everything and monitors the training loss.
+
+    early_stopping : bool, default=True
+        Stop when the monitored loss has not improved for ``patience``
+        epochs, and restore the weights of the best epoch.
+
+    patience : int, default=10
+        Epochs without improvement before early stopping ends training.
+
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks (``ModelCheckpoint``, ``TensorBoard``, ...),
+        passed to ``fit`` as they are; the list itself is not modified.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the validation split and the order of the
+        batches. An int gives the same codes in any process.
+
+    verbose : int, default=0
+        0 is silent; 1 shows Keras's progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    encoder_ : keras.Model
+        Maps ``(n, *input_shape_)`` inputs to ``(n, z_dim)`` codes.
+
+    decoder_ : keras.Model
+        Maps codes back to ``(n, *input_shape_)``.
+
+    history_ : dict of str to list of float
+        Loss (and ``val_loss``) per epoch, as recorded by Keras.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    image_shape_ : tuple of int or None
+        ``(H, W, C)`` of the images the model was fitted on, or None for
+        tabular rows.
+
+    input_shape_ : tuple of int
+        Shape of one sample as the Keras models see it.
+
+    architecture_ : str
+        The architecture used: ``"dense"``, ``"conv"``, ``"tutorial"`` or
+        ``"custom"``.
+
+    output_activation_ : str or None
+        The built-in decoder's output activation (None for a custom one).
+
+    n_features_in_ : int
+        Number of features (pixels times channels) seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear counterpart.
+    skae.metrics.reconstruction_error : Compare this with PCA on equal terms.
+
+    References
+    ----------
+    G. E. Hinton and R. R. Salakhutdinov, "Reducing the dimensionality of data
+    with neural networks", Science 313 (2006), 504-507.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=5, epochs=3, random_state=0)
+    >>> Z = ae.fit_transform(X)
+    >>> Z.shape
+    (1797, 5)
+    >>> ae.inverse_transform(Z).shape
+    (1797, 64)
+    """
+
+    _parameter_constraints = {
+        "z_dim": [Interval(Integral, 1, None, closed="left")],
+        "image_shape": [tuple, list, None],
+        "architecture": [StrOptions(_ARCHITECTURES), callable],
+        "output_activation": [StrOptions({"auto", "sigmoid", "linear"})],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        z_dim=10,
+        *,
+        image_shape=None,
+        architecture="auto",
+        output_activation="auto",
+        epochs=100,
+        batch_size=128,
+        optimizer="adam",
+        learning_rate=1e-3,
+        validation_fraction=0.1,
+        early_stopping=True,
+        patience=10,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.z_dim = z_dim
+        self.image_shape = image_shape
+        self.architecture = architecture
+        self.output_activation = output_activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.patience = patience
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the encoder and decoder to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or an image stack \
+                of shape (n_samples, H, W) or (n_samples, H, W, C)
+            Training data. Pixels are best scaled to [0, 1]; tabular features
+            are best standardised.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+            The fitted estimator.
+        """
+        # Everything that can reject X or the architecture runs before any
+        # fitted attribute is written, so a refused fit leaves an earlier
+        # model intact.
+        X_flat, stack_shape = self._check_X(X)
+        image_shape = self._resolve_image_shape(stack_shape, X_flat.shape[1])
+        architecture = self._resolve_architecture(image_shape)
+        n_val = self._validation_size(len(X_flat))
+        input_shape = image_shape or (X_flat.shape[1],)
+        rng = check_random_state(self.random_state)
+        build_seed, split_seed, shuffle_seed = rng.randint(_SEED_MAX, size=3)
+        output_activation = self._resolve_output_activation(X_flat, architecture)
+        encoder, decoder = self._build(
+            architecture, input_shape, output_activation, int(build_seed)
+        )
+        validate_data(
+            self, X if stack_shape is None else X_flat, skip_check_array=True
+        )
+
+        from . import _training
+
+        X_model = X_flat.reshape(-1, *input_shape)
+        order = np.random.default_rng(split_seed).permutation(len(X_model))
+        X_val = X_model[np.sort(order[:n_val])] if n_val else None
+        X_train = X_model[np.sort(order[n_val:])] if n_val else X_model
+
+        model = _training.build_autoencoder(
+            encoder, decoder, optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+        )
+        history = _training.train(
+            model,
+            X_train,
+            X_val,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
+            early_stopping=self.early_stopping,
+            patience=self.patience,
+            callbacks=self.callbacks or [],
+            verbose=self.verbose,
+            seed=int(shuffle_seed),
+        )
+
+        self.encoder_, self.decoder_ = encoder, decoder
+        self.history_ = history
+        self.n_iter_ = len(history["loss"])
+        self.image_shape_ = image_shape
+        self.input_shape_ = input_shape
+        self.architecture_ = architecture
+        self.output_activation_ = output_activation
+        return self
+
+    def transform(self, X):
+        """Encode ``X`` into latent codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+            Data shaped like the training data.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, z_dim), float32
+            The codes.
+        """
+        from . import _training
+
+        X_model = self._check_fitted_X(X)
+        return _training.predict(self.encoder_, X_model, self.batch_size)
+
+    def inverse_transform(self, X):
+        """Decode latent codes back to data space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, z_dim)
+            Codes, as ``transform`` returns them.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_), float32
+            Reconstructions as flat rows (images flattened in C order).
+        """
+        from . import _training
+
+        check_is_fitted(self)
+        Z = check_array(X, dtype=np.float32, estimator=self, input_name="X")
+        if Z.shape[1] != self.z_dim:
+            raise ValueError(
+                f"inverse_transform expects codes with z_dim={self.z_dim} "
+                f"columns, got an array with {Z.shape[1]} columns"
+            )
+        X_reconstructed = _training.predict(self.decoder_, Z, self.batch_size)
+        return X_reconstructed.reshape(len(Z), -1)
+
+    def score_samples(self, X):
+        """Minus the reconstruction error of each sample.
+
+        Higher is better; usable as an anomaly score (low values flag inputs
+        unlike the training data).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Minus the mean squared error over features, per sample.
+        """
+        X_model = self._check_fitted_X(X)
+        from . import _training
+
+        Z = _training.predict(self.encoder_, X_model, self.batch_size)
+        X_reconstructed = _training.predict(self.decoder_, Z, self.batch_size)
+        return -_per_sample_squared_error(X_model, X_reconstructed)
+
+    def score(self, X, y=None):
+        """Minus the mean squared reconstruction error of ``X``.
+
+        ``GridSearchCV`` with no ``scoring`` therefore ranks candidates by
+        how well they reconstruct held-out data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.z_dim
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        # The networks compute in float32; float64 input is converted once.
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    # -- private helpers -------------------------------------------------
+
+    def _check_X(self, X):
+        """Validate ``X`` without touching ``self``.
+
+        Returns the data as float32 flat rows and, when ``X`` was an image
+        stack, the shape ``(H, W, C)`` of one image.
+        """
+        try:
+            X_array = check_array(
+                X, dtype=np.float32, allow_nd=True, estimator=self, input_name="X"
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc):
+                raise ValueError(
+                    f"{type(self).__name__} needs numeric input: {exc}"
+                ) from None
+            raise
+        if X_array.ndim > 4:
+            raise ValueError(
+                "X must be 2-D rows or an image stack (n, H, W) or (n, H, W, C); "
+                f"got an array with {X_array.ndim} dimensions"
+            )
+        if X_array.ndim == 2:
+            return X_array, None
+        stack_shape = X_array.shape[1:] + (1,) * (X_array.ndim == 3)
+        return X_array.reshape(len(X_array), -1), stack_shape
+
+    def _check_fitted_X(self, X):
+        """Validate ``X`` against the fitted model; return it in model shape."""
+        check_is_fitted(self)
+        X_flat, stack_shape = self._check_X(X)
+        if stack_shape is not None and stack_shape != self.image_shape_:
+            raise ValueError(
+                f"X holds images of shape {stack_shape}, but this estimator was "
+                f"fitted on images of shape {self.image_shape_}"
+            )
+        validate_data(
+            self, X if stack_shape is None else X_flat, reset=False,
+            skip_check_array=True,
+        )
+        return X_flat.reshape(-1, *self.input_shape_)
+
+    def _resolve_image_shape(self, stack_shape, n_features):
+        """The (H, W, C) shape of one image, or None for tabular rows."""
+        if self.image_shape is None:
+            return stack_shape
+        shape = tuple(self.image_shape)
+        if not (
+            len(shape) in (2, 3)
+            and all(isinstance(d, Integral) and d > 0 for d in shape)
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (height, width, "
+                f"channels) of positive integers, got image_shape={self.image_shape!r}"
+            )
+        shape = tuple(int(d) for d in shape) + (1,) * (len(shape) == 2)
+        if stack_shape is not None and stack_shape != shape:
+            raise ValueError(
+                f"image_shape={self.image_shape!r} does not match the images "
+                f"in X, of shape {stack_shape}"
+            )
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"image_shape={self.image_shape!r} holds {math.prod(shape)} "
+                f"values per image, but X has {n_features} features"
+            )
+        return shape
+
+    def _resolve_architecture(self, image_shape):
+        if callable(self.architecture):
+            return "custom"
+        if self.architecture == "auto":
+            return "dense" if image_shape is None else "conv"
+        if self.architecture in ("conv", "tutorial") and image_shape is None:
+            raise ValueError(
+                f"architecture={self.architecture!r} needs images: set "
+                "image_shape, or pass X as an image stack (n, H, W[, C])"
+            )
+        return self.architecture
+
+    def _validation_size(self, n_samples):
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if n_samples - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no "
+                f"training sample with n_samples={n_samples}; pass more "
+                "samples or set validation_fraction=0"
+            )
+        return n_val
+
+    def _resolve_output_activation(self, X, architecture):
+        if architecture == "custom":
+            return None
+        if self.output_activation != "auto":
+            return self.output_activation
+        in_unit_interval = X.min() >= 0 and X.max() <= 1
+        return "sigmoid" if in_unit_interval else "linear"
+
+    def _build(self, architecture, input_shape, output_activation, seed):
+        if architecture == "custom":
+            encoder, decoder = self.architecture(input_shape, self.z_dim)
+            _check_custom_models(encoder, decoder, input_shape, self.z_dim)
+            return encoder, decoder
+
+        from . import architectures
+
+        builders = {
+            "dense": architectures.dense_autoencoder,
+            "conv": architectures.conv_autoencoder,
+            "tutorial": architectures.tutorial_autoencoder,
+        }
+        return builders[architecture](
+            input_shape, self.z_dim, output_activation=output_activation, seed=seed
+        )
+
+
+def _check_custom_models(encoder, decoder, input_shape, z_dim):
+    """Refuse a custom architecture whose models do not fit together."""
+    import keras
+
+    if not (isinstance(encoder, keras.Model) and isinstance(decoder, keras.Model)):
+        raise TypeError(
+            "a callable architecture must return (encoder, decoder), two "
+            f"keras.Model objects; got ({type(encoder).__name__}, "
+            f"{type(decoder).__name__})"
+        )
+    expected = {
+        "encoder input": ((None, *input_shape), encoder.input_shape),
+        "encoder output": ((None, z_dim), encoder.output_shape),
+        "decoder input": ((None, z_dim), decoder.input_shape),
+        "decoder output": ((None, *input_shape), decoder.output_shape),
+    }
+    for what, (want, got) in expected.items():
+        if tuple(got) != want:
+            raise ValueError(
+                f"the custom architecture's {what} shape is {tuple(got)}, "
+                f"expected {want}"
+            )

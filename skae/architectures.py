@@ -1,0 +1,264 @@
+"""Keras encoder and decoder builders.
+
+Every builder takes ``(input_shape, z_dim)`` and returns ``(encoder, decoder)``,
+two functional :class:`keras.Model` objects: the encoder maps a batch shaped
+``(n, *input_shape)`` to ``(n, z_dim)`` codes and the decoder maps codes back.
+That is also the contract of a callable passed as
+``AutoencoderTransformer(architecture=...)``, so a builder here with its
+keyword options bound by :func:`functools.partial` is a valid custom
+architecture.
+
+Every initializer gets an explicit seed drawn from ``seed``: Keras's default
+initializers draw theirs from Python's global :mod:`random`, which other
+threads (a Dask worker's event loop, for one) also draw from.
+"""
+
+import math
+
+import keras
+import numpy as np
+from keras import layers
+
+__all__ = ["conv_autoencoder", "dense_autoencoder", "tutorial_autoencoder"]
+
+
+class _Initializers:
+    """Hands out seeded Glorot-uniform initializers, one fresh seed per layer."""
+
+    def __init__(self, seed):
+        self._rng = np.random.default_rng(seed)
+
+    def __call__(self):
+        seed = int(self._rng.integers(np.iinfo(np.int32).max))
+        return keras.initializers.GlorotUniform(seed=seed)
+
+
+def dense_autoencoder(
+    input_shape,
+    z_dim,
+    *,
+    hidden_units=(256, 128),
+    output_activation="sigmoid",
+    seed=None,
+):
+    """Build a fully connected (MLP) encoder and a mirrored decoder.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one sample; images are flattened by the encoder and the
+        decoder restores the shape.
+    z_dim : int
+        Size of the latent code.
+    hidden_units : tuple of int, default=(256, 128)
+        Widths of the encoder's ReLU layers; the decoder uses them reversed.
+    output_activation : {"sigmoid", "linear"}, default="sigmoid"
+        Activation of the decoder's last layer: ``"sigmoid"`` for data in
+        [0, 1], ``"linear"`` for anything else (standardised features).
+    seed : int or None, default=None
+        Seed for every kernel initializer.
+
+    Returns
+    -------
+    encoder, decoder : keras.Model
+
+    Examples
+    --------
+    >>> from skae.architectures import dense_autoencoder
+    >>> encoder, decoder = dense_autoencoder((64,), 3, hidden_units=(32,), seed=0)
+    >>> encoder.output_shape, decoder.output_shape
+    ((None, 3), (None, 64))
+    """
+    init = _Initializers(seed)
+    n_features = math.prod(input_shape)
+
+    inputs = keras.Input(input_shape, name="x")
+    x = layers.Flatten()(inputs) if len(input_shape) > 1 else inputs
+    for units in hidden_units:
+        x = layers.Dense(units, activation="relu", kernel_initializer=init())(x)
+    z = layers.Dense(z_dim, name="z", kernel_initializer=init())(x)
+    encoder = keras.Model(inputs, z, name="encoder")
+
+    codes = keras.Input((z_dim,), name="z")
+    x = codes
+    for units in reversed(hidden_units):
+        x = layers.Dense(units, activation="relu", kernel_initializer=init())(x)
+    x = layers.Dense(
+        n_features, activation=output_activation, kernel_initializer=init()
+    )(x)
+    if len(input_shape) > 1:
+        x = layers.Reshape(input_shape)(x)
+    decoder = keras.Model(codes, x, name="decoder")
+    return encoder, decoder
+
+
+def conv_autoencoder(
+    input_shape,
+    z_dim,
+    *,
+    filters=(32, 64),
+    upsampling="nearest",
+    output_activation="sigmoid",
+    seed=None,
+):
+    """Build a convolutional encoder and decoder for images of any size.
+
+    The encoder halves the image once per entry of ``filters`` (3x3 ReLU
+    convolutions of stride 2, "same" padding), then a linear dense layer gives
+    the code. The decoder mirrors it and crops to the input size, so heights
+    and widths need not be powers of two (8x8 digits, 28x28 MNIST, 32x32x3
+    colour images all work).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``.
+    z_dim : int
+        Size of the latent code.
+    filters : tuple of int, default=(32, 64)
+        Filters of the encoder's convolutions; the decoder uses them reversed.
+    upsampling : {"nearest", "transpose"}, default="nearest"
+        How the decoder doubles the resolution: nearest-neighbour
+        ``UpSampling2D`` followed by a convolution, or a trainable stride-2
+        ``Conv2DTranspose``. Transposed convolutions can leave checkerboard
+        artifacts; a 4x4 kernel (divisible by the stride) limits them.
+    output_activation : {"sigmoid", "linear"}, default="sigmoid"
+        Activation of the decoder's last layer.
+    seed : int or None, default=None
+        Seed for every kernel initializer.
+
+    Returns
+    -------
+    encoder, decoder : keras.Model
+
+    Examples
+    --------
+    >>> from skae.architectures import conv_autoencoder
+    >>> encoder, decoder = conv_autoencoder((8, 8, 1), 2, filters=(4, 8), seed=0)
+    >>> encoder.output_shape, decoder.output_shape
+    ((None, 2), (None, 8, 8, 1))
+    """
+    if upsampling not in ("nearest", "transpose"):
+        raise ValueError(
+            f"upsampling must be 'nearest' or 'transpose', got {upsampling!r}"
+        )
+    height, width, channels = input_shape
+    init = _Initializers(seed)
+
+    inputs = keras.Input(input_shape, name="x")
+    x = inputs
+    for n_filters in filters:
+        x = layers.Conv2D(
+            n_filters, 3, strides=2, padding="same", activation="relu",
+            kernel_initializer=init(),
+        )(x)
+    x = layers.Flatten()(x)
+    z = layers.Dense(z_dim, name="z", kernel_initializer=init())(x)
+    encoder = keras.Model(inputs, z, name="encoder")
+
+    # "same" padding with stride 2 rounds up, so the smallest map is the
+    # ceiling; the decoder grows it back and crops the surplus rows/columns.
+    factor = 2 ** len(filters)
+    small_h, small_w = math.ceil(height / factor), math.ceil(width / factor)
+    codes = keras.Input((z_dim,), name="z")
+    x = layers.Dense(
+        small_h * small_w * filters[-1], activation="relu",
+        kernel_initializer=init(),
+    )(codes)
+    x = layers.Reshape((small_h, small_w, filters[-1]))(x)
+    for n_filters in reversed(filters):
+        if upsampling == "transpose":
+            x = layers.Conv2DTranspose(
+                n_filters, 4, strides=2, padding="same", activation="relu",
+                kernel_initializer=init(),
+            )(x)
+        else:
+            x = layers.UpSampling2D(2)(x)
+            x = layers.Conv2D(
+                n_filters, 3, padding="same", activation="relu",
+                kernel_initializer=init(),
+            )(x)
+    extra_h, extra_w = small_h * factor - height, small_w * factor - width
+    if extra_h or extra_w:
+        x = layers.Cropping2D(((0, extra_h), (0, extra_w)))(x)
+    x = layers.Conv2D(
+        channels, 3, padding="same", activation=output_activation,
+        kernel_initializer=init(),
+    )(x)
+    decoder = keras.Model(codes, x, name="decoder")
+    return encoder, decoder
+
+
+def tutorial_autoencoder(
+    input_shape, z_dim, *, output_activation="sigmoid", seed=None
+):
+    """Build the reference MNIST tutorial's encoder and decoder, layer by layer.
+
+    Encoder: four 3x3 convolutions of 8 filters with strides 2, 1, 2, 1,
+    "same" padding and ReLU; flatten; a linear ``Dense(z_dim)``.
+    Decoder: ``Dense(7*7*64, relu)``; reshape to 7x7x64; 3x3 convolution of 64
+    filters; ``UpSampling2D(2)``; convolution of 32 filters;
+    ``UpSampling2D(2)``; convolution to one channel with a sigmoid.
+
+    For 28x28x1 images this is the tutorial's model exactly; other sizes work
+    when height and width are multiples of 4 (the 7x7 map becomes H/4 x W/4).
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)``, height and width multiples of 4.
+    z_dim : int
+        Size of the latent code (the tutorial uses 10, and 2 for plots).
+    output_activation : {"sigmoid", "linear"}, default="sigmoid"
+        The tutorial's sigmoid suits pixels in [0, 1].
+    seed : int or None, default=None
+        Seed for every kernel initializer.
+
+    Returns
+    -------
+    encoder, decoder : keras.Model
+
+    Examples
+    --------
+    >>> from skae.architectures import tutorial_autoencoder
+    >>> encoder, decoder = tutorial_autoencoder((28, 28, 1), 10, seed=0)
+    >>> [layer.strides for layer in encoder.layers[1:5]]
+    [(2, 2), (1, 1), (2, 2), (1, 1)]
+    >>> decoder.output_shape
+    (None, 28, 28, 1)
+    """
+    height, width, channels = input_shape
+    if height % 4 or width % 4:
+        raise ValueError(
+            "the tutorial architecture needs image height and width that are "
+            f"multiples of 4, got image_shape={tuple(input_shape)}"
+        )
+    init = _Initializers(seed)
+
+    def conv(n_filters, strides=1, activation="relu"):
+        return layers.Conv2D(
+            n_filters, 3, strides=strides, padding="same",
+            activation=activation, kernel_initializer=init(),
+        )
+
+    inputs = keras.Input(input_shape, name="x")
+    x = inputs
+    for strides in (2, 1, 2, 1):
+        x = conv(8, strides)(x)
+    x = layers.Flatten()(x)
+    z = layers.Dense(z_dim, name="z", kernel_initializer=init())(x)
+    encoder = keras.Model(inputs, z, name="encoder")
+
+    small_h, small_w = height // 4, width // 4
+    codes = keras.Input((z_dim,), name="z")
+    x = layers.Dense(
+        small_h * small_w * 64, activation="relu", kernel_initializer=init()
+    )(codes)
+    x = layers.Reshape((small_h, small_w, 64))(x)
+    x = conv(64)(x)
+    x = layers.UpSampling2D(2)(x)
+    x = conv(32)(x)
+    x = layers.UpSampling2D(2)(x)
+    x = conv(channels, activation=output_activation)(x)
+    decoder = keras.Model(codes, x, name="decoder")
+    return encoder, decoder
