@@ -1,0 +1,133 @@
+"""Interactive exploration of a latent space in a Jupyter notebook."""
+
+import io
+
+import numpy as np
+
+__all__ = ["LatentExplorer", "explore_latent"]
+
+
+class LatentExplorer:
+    """Sliders for latent dimensions and the image decoded from them, live.
+
+    Build it with :func:`explore_latent`. ``widget`` is the ipywidgets box
+    to display; ``sliders`` and ``update`` are there for code (and tests)
+    that drive it without a browser.
+
+    Attributes
+    ----------
+    sliders : list of ipywidgets.FloatSlider
+        One per varied latent dimension, labelled z1, z2, ...
+    image : ipywidgets.Image
+        The decoded image, as PNG.
+    widget : ipywidgets.VBox
+        Sliders above the image.
+    """
+
+    def __init__(self, estimator, *, dims, value_range, step, center, image_shape, scale):
+        import ipywidgets as widgets
+
+        from .plotting import _image_shape
+
+        self.estimator = estimator
+        self.dims = list(dims)
+        self.center = np.asarray(center, dtype=np.float32)
+        n_features = np.asarray(estimator.inverse_transform(self.center[None])).shape[1]
+        self.image_shape = _image_shape(estimator, image_shape, n_features)
+        self.scale = scale
+        self.sliders = [
+            widgets.FloatSlider(
+                value=float(self.center[d]), min=value_range[0], max=value_range[1],
+                step=step, description=f"z{d + 1}", continuous_update=True,
+            )
+            for d in self.dims
+        ]
+        self.image = widgets.Image(format="png")
+        for slider in self.sliders:
+            slider.observe(self.update, names="value")
+        self.widget = widgets.VBox([widgets.HBox(self.sliders), self.image])
+        self.update()
+
+    def code(self):
+        """The latent vector the sliders currently describe."""
+        z = self.center.copy()
+        z[self.dims] = [slider.value for slider in self.sliders]
+        return z
+
+    def decode(self):
+        """The image decoded from :meth:`code`, shaped like the training images."""
+        row = np.asarray(self.estimator.inverse_transform(self.code()[None]))[0]
+        return row.reshape(self.image_shape)
+
+    def update(self, change=None):
+        """Redraw the image; the sliders call this on every move."""
+        import matplotlib.image
+
+        pixels = np.clip(self.decode(), 0, 1)
+        # Nearest-neighbour enlargement keeps a 28x28 digit crisp on screen.
+        pixels = pixels.repeat(self.scale, axis=0).repeat(self.scale, axis=1)
+        buffer = io.BytesIO()
+        cmap = "gray" if pixels.ndim == 2 else None
+        matplotlib.image.imsave(buffer, pixels, cmap=cmap, vmin=0, vmax=1, format="png")
+        self.image.value = buffer.getvalue()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def explore_latent(
+    estimator,
+    *,
+    dims=(0, 1),
+    value_range=(-5.0, 5.0),
+    step=0.1,
+    X=None,
+    image_shape=None,
+    scale=8,
+):
+    """Sliders (z1, z2, ...) that decode an image live, for a notebook.
+
+    Parameters
+    ----------
+    estimator : fitted transformer with ``inverse_transform``
+        Typically a 2-D :class:`~skae.AutoencoderTransformer`.
+    dims : sequence of int, default=(0, 1)
+        Latent dimensions that get a slider.
+    value_range : (float, float), default=(-5, 5)
+        Slider range.
+    step : float, default=0.1
+        Slider step.
+    X : array-like, default=None
+        Data whose mean code sets the starting point and the dimensions
+        without a slider (zero without ``X``).
+    image_shape : tuple, default=None
+        Needed when the estimator records no image shape and images are not
+        square.
+    scale : int, default=8
+        Screen pixels per image pixel.
+
+    Returns
+    -------
+    explorer : LatentExplorer
+        Displays itself in a notebook; ``explorer.widget`` is the widget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from skae.widgets import explore_latent
+    >>> pca = PCA(2).fit(np.random.RandomState(0).rand(30, 16))
+    >>> explorer = explore_latent(pca)
+    >>> explorer.sliders[0].value = 1.5
+    >>> explorer.code()
+    array([1.5, 0. ], dtype=float32)
+    """
+    from .plotting import _center_code
+
+    return LatentExplorer(
+        estimator, dims=dims, value_range=value_range, step=step,
+        center=_center_code(estimator, X),
+        image_shape=image_shape, scale=scale,
+    )

@@ -1,0 +1,127 @@
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skae.datasets import get_data_home, load_mnist
+from skae.datasets import _mnist
+
+MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+needs_mnist = pytest.mark.skipif(
+    not MNIST.is_dir(), reason="real MNIST not found beside the checkout"
+)
+
+
+@pytest.fixture
+def test_copy(tmp_path):
+    """A folder with a copy of the MNIST test files, to damage at will."""
+    for name in TEST_FILES:
+        shutil.copy(MNIST / name, tmp_path / name)
+    return tmp_path
+
+
+@needs_mnist
+def test_real_training_set():
+    mnist = load_mnist(data_home=MNIST)
+    assert mnist.data.shape == (60000, 784) and mnist.data.dtype == np.float32
+    assert mnist.images.shape == (60000, 28, 28)
+    assert np.shares_memory(mnist.images, mnist.data)
+    assert mnist.data.min() == 0 and mnist.data.max() == 1
+    assert mnist.data.mean() == pytest.approx(0.1307, abs=1e-4)
+    assert mnist.data.std() == pytest.approx(0.3081, abs=1e-4)
+    assert np.bincount(mnist.target).tolist() == [
+        5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949
+    ]
+    assert "MNIST" in mnist.DESCR
+
+
+@needs_mnist
+def test_test_and_all_subsets():
+    X, y = load_mnist(data_home=MNIST, subset="test", return_X_y=True)
+    assert X.shape == (10000, 784)
+    assert np.bincount(y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    everything = load_mnist(data_home=MNIST, subset="all")
+    assert everything.data.shape == (70000, 784)
+    np.testing.assert_array_equal(everything.target[60000:], y)
+
+
+@needs_mnist
+def test_uncompressed_files_are_read(tmp_path):
+    for name in TEST_FILES:
+        with gzip.open(MNIST / name) as src, open(tmp_path / name[:-3], "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    X, _ = load_mnist(data_home=tmp_path, subset="test", return_X_y=True)
+    np.testing.assert_array_equal(X, load_mnist(data_home=MNIST, subset="test").data)
+
+
+@needs_mnist
+def test_data_home_from_the_environment(monkeypatch, tmp_path):
+    (tmp_path / "mnist").symlink_to(MNIST)
+    monkeypatch.setenv("SKAE_DATA_HOME", str(tmp_path))
+    assert get_data_home() == tmp_path
+    assert load_mnist(subset="test", download_if_missing=False).data.shape == (10000, 784)
+
+
+@needs_mnist
+def test_checksum_mismatch_is_refused(test_copy):
+    path = test_copy / TEST_FILES[1]
+    with gzip.open(path) as f:
+        raw = bytearray(f.read())
+    raw[-1] = (raw[-1] + 1) % 10  # one label changed
+    with gzip.open(path, "wb") as f:
+        f.write(raw)
+    with pytest.raises(ValueError, match="failed its checksum"):
+        load_mnist(data_home=test_copy, subset="test", download_if_missing=False)
+
+
+@needs_mnist
+def test_truncated_gzip_is_refused(test_copy):
+    path = test_copy / TEST_FILES[0]
+    path.write_bytes(path.read_bytes()[:100_000])
+    with pytest.raises(ValueError, match="truncated"):
+        load_mnist(data_home=test_copy, subset="test", download_if_missing=False)
+
+
+@needs_mnist
+def test_truncated_uncompressed_file_is_refused(test_copy):
+    with gzip.open(test_copy / TEST_FILES[0]) as f:
+        raw = f.read()
+    (test_copy / TEST_FILES[0]).unlink()
+    (test_copy / TEST_FILES[0][:-3]).write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match="failed its checksum"):
+        load_mnist(data_home=test_copy, subset="test", download_if_missing=False)
+
+
+def test_missing_files_without_download(tmp_path):
+    with pytest.raises(OSError, match=f"not found in {tmp_path}.*Put t10k-images"):
+        load_mnist(data_home=tmp_path, subset="test", download_if_missing=False)
+
+
+def test_missing_files_offline_say_where_to_put_them(tmp_path, no_network):
+    with pytest.raises(OSError, match="could not be downloaded.*Put t10k-images"):
+        load_mnist(data_home=tmp_path, subset="test")
+    assert not list(tmp_path.glob("*.gz"))  # nothing half-written
+
+
+def test_download_is_verified_like_a_local_file(tmp_path, monkeypatch):
+    import pooch
+
+    def fake_retrieve(url, known_hash, fname, path, downloader):
+        assert url.startswith(_mnist.MIRRORS[0]) and fname.endswith(".gz")
+        target = Path(path) / fname
+        with gzip.open(target, "wb") as f:
+            f.write(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07")  # a valid one-label file
+        return str(target)
+
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(ValueError, match="failed its checksum"):
+        load_mnist(data_home=tmp_path, subset="test")
+
+
+def test_unknown_subset():
+    with pytest.raises(ValueError, match="subset must be"):
+        load_mnist(subset="validation")
