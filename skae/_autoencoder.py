@@ -53,7 +53,9 @@ class AutoencoderTransformer(
         - a callable ``(input_shape, z_dim) -> (encoder, decoder)`` returning
           two ``keras.Model`` objects, for your own network. ``input_shape``
           is ``(H, W, C)`` for images and ``(n_features,)`` otherwise. Seed its
-          initializers yourself for reproducible fits.
+          initializers yourself for reproducible fits. With
+          ``variational=True`` its encoder must output ``2 * z_dim`` values,
+          means then log-variances.
 
     output_activation : {"auto", "sigmoid", "linear"}, default="auto"
         Activation of the built-in decoders' last layer. ``"auto"`` picks
@@ -88,9 +90,34 @@ class AutoencoderTransformer(
         Extra Keras callbacks (``ModelCheckpoint``, ``TensorBoard``, ...),
         passed to ``fit`` as they are; the list itself is not modified.
 
+    noise : {"gaussian", "masking"} or None, default=None
+        Train a denoising autoencoder: corrupt the inputs during ``fit``
+        only, with the clean data as targets. ``"gaussian"`` adds noise of
+        standard deviation ``noise_level`` (clipped to the range of the
+        training data); ``"masking"`` sets a ``noise_level`` share of the
+        values to zero. ``transform`` and ``inverse_transform`` never add
+        noise.
+
+    noise_level : float, default=0.1
+        Standard deviation (``"gaussian"``) or share of masked values
+        (``"masking"``, below 1).
+
+    variational : bool, default=False
+        Train a variational autoencoder: the encoder gives the mean and
+        log-variance of a Gaussian over codes, a code is drawn from it in
+        training, and a KL term pulls that Gaussian towards the standard
+        normal, which then serves as the prior for :meth:`sample`.
+        ``transform`` returns the means.
+
+    kl_weight : float, default=1.0
+        Weight of the KL term against the sum of squared reconstruction
+        errors (``variational=True`` only); larger values give a smoother,
+        blurrier latent space.
+
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split and the order of the
-        batches. An int gives the same codes in any process.
+        Seeds the initial weights, the validation split, the order of the
+        batches, the training noise and the latent density. An int gives the
+        same codes in any process.
 
     verbose : int, default=0
         0 is silent; 1 shows Keras's progress bar, 2 one line per epoch.
@@ -98,7 +125,8 @@ class AutoencoderTransformer(
     Attributes
     ----------
     encoder_ : keras.Model
-        Maps ``(n, *input_shape_)`` inputs to ``(n, z_dim)`` codes.
+        Maps ``(n, *input_shape_)`` inputs to ``(n, z_dim)`` codes; for a
+        variational model to ``(n, 2 * z_dim)`` means and log-variances.
 
     decoder_ : keras.Model
         Maps codes back to ``(n, *input_shape_)``.
@@ -122,6 +150,11 @@ class AutoencoderTransformer(
 
     output_activation_ : str or None
         The built-in decoder's output activation (None for a custom one).
+
+    latent_density_ : sklearn.mixture.GaussianMixture or None
+        Density of the training codes (at most 10,000 of them), from which
+        :meth:`sample` draws; None for a variational model, whose prior is
+        the standard normal.
 
     n_features_in_ : int
         Number of features (pixels times channels) seen during ``fit``.
@@ -166,6 +199,10 @@ class AutoencoderTransformer(
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, None],
+        "noise": [StrOptions({"gaussian", "masking"}), None],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "variational": ["boolean"],
+        "kl_weight": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -185,6 +222,10 @@ class AutoencoderTransformer(
         early_stopping=True,
         patience=10,
         callbacks=None,
+        noise=None,
+        noise_level=0.1,
+        variational=False,
+        kl_weight=1.0,
         random_state=None,
         verbose=0,
     ):
@@ -200,6 +241,10 @@ class AutoencoderTransformer(
         self.early_stopping = early_stopping
         self.patience = patience
         self.callbacks = callbacks
+        self.noise = noise
+        self.noise_level = noise_level
+        self.variational = variational
+        self.kl_weight = kl_weight
         self.random_state = random_state
         self.verbose = verbose
 
@@ -224,16 +269,23 @@ class AutoencoderTransformer(
         # Everything that can reject X or the architecture runs before any
         # fitted attribute is written, so a refused fit leaves an earlier
         # model intact.
+        if self.noise == "masking" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise='masking' needs noise_level below 1 (the share of values "
+                f"set to zero), got noise_level={self.noise_level}"
+            )
         X_flat, stack_shape = self._check_X(X)
         image_shape = self._resolve_image_shape(stack_shape, X_flat.shape[1])
         architecture = self._resolve_architecture(image_shape)
         n_val = self._validation_size(len(X_flat))
         input_shape = image_shape or (X_flat.shape[1],)
         rng = check_random_state(self.random_state)
-        build_seed, split_seed, shuffle_seed = rng.randint(_SEED_MAX, size=3)
+        build_seed, split_seed, shuffle_seed, sampling_seed, density_seed = (
+            int(seed) for seed in rng.randint(_SEED_MAX, size=5)
+        )
         output_activation = self._resolve_output_activation(X_flat, architecture)
         encoder, decoder = self._build(
-            architecture, input_shape, output_activation, int(build_seed)
+            architecture, input_shape, output_activation, build_seed
         )
         validate_data(
             self, X if stack_shape is None else X_flat, skip_check_array=True
@@ -249,6 +301,8 @@ class AutoencoderTransformer(
         model = _training.build_autoencoder(
             encoder, decoder, optimizer=self.optimizer,
             learning_rate=self.learning_rate,
+            kl_weight=self.kl_weight if self.variational else None,
+            seed=sampling_seed,
         )
         history = _training.train(
             model,
@@ -260,10 +314,15 @@ class AutoencoderTransformer(
             patience=self.patience,
             callbacks=self.callbacks or [],
             verbose=self.verbose,
-            seed=int(shuffle_seed),
+            seed=shuffle_seed,
+            noise=self.noise,
+            noise_level=self.noise_level,
         )
 
         self.encoder_, self.decoder_ = encoder, decoder
+        self.latent_density_ = (
+            None if self.variational else self._fit_latent_density(X_train, density_seed)
+        )
         self.history_ = history
         self.n_iter_ = len(history["loss"])
         self.image_shape_ = image_shape
@@ -285,10 +344,7 @@ class AutoencoderTransformer(
         Z : ndarray of shape (n_samples, z_dim), float32
             The codes.
         """
-        from . import _training
-
-        X_model = self._check_fitted_X(X)
-        return _training.predict(self.encoder_, X_model, self.batch_size)
+        return self._encode(self._check_fitted_X(X))
 
     def inverse_transform(self, X):
         """Decode latent codes back to data space.
@@ -330,10 +386,10 @@ class AutoencoderTransformer(
         scores : ndarray of shape (n_samples,)
             Minus the mean squared error over features, per sample.
         """
-        X_model = self._check_fitted_X(X)
         from . import _training
 
-        Z = _training.predict(self.encoder_, X_model, self.batch_size)
+        X_model = self._check_fitted_X(X)
+        Z = self._encode(X_model)
         X_reconstructed = _training.predict(self.decoder_, Z, self.batch_size)
         return -_per_sample_squared_error(X_model, X_reconstructed)
 
@@ -354,6 +410,35 @@ class AutoencoderTransformer(
         score : float
         """
         return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate new samples by decoding codes drawn from the latent space.
+
+        A plain autoencoder draws the codes from ``latent_density_``, a
+        Gaussian mixture fitted to the training codes, so that samples land
+        where the data live; a variational one draws them from its prior, the
+        standard normal.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw (independently of the estimator's own).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_), float32
+            Decoded samples as flat rows.
+        """
+        check_is_fitted(self)
+        if not (isinstance(n_samples, Integral) and n_samples >= 1):
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        rng = check_random_state(random_state)
+        if self.variational:
+            Z = rng.standard_normal((n_samples, self.z_dim))
+        else:
+            Z = _sample_mixture(self.latent_density_, n_samples, rng)
+        return self.inverse_transform(Z.astype(np.float32))
 
     @property
     def _n_features_out(self):
@@ -393,6 +478,24 @@ class AutoencoderTransformer(
             return X_array, None
         stack_shape = X_array.shape[1:] + (1,) * (X_array.ndim == 3)
         return X_array.reshape(len(X_array), -1), stack_shape
+
+    def _encode(self, X_model):
+        """Codes of model-shaped inputs: the means, for a variational model."""
+        from . import _training
+
+        Z = _training.predict(self.encoder_, X_model, self.batch_size)
+        return Z[:, : self.z_dim]
+
+    def _fit_latent_density(self, X_train, seed):
+        """A Gaussian mixture over (at most 10,000) training codes."""
+        from sklearn.mixture import GaussianMixture
+
+        rows = np.random.default_rng(seed).permutation(len(X_train))[:10_000]
+        codes = self._encode(X_train[np.sort(rows)])
+        # Ten components (one per MNIST digit) when there are enough codes;
+        # fewer for small data, so that no component is left without points.
+        n_components = min(10, max(1, len(codes) // 50))
+        return GaussianMixture(n_components, random_state=seed).fit(codes)
 
     def _check_fitted_X(self, X):
         """Validate ``X`` against the fitted model; return it in model shape."""
@@ -468,7 +571,9 @@ class AutoencoderTransformer(
     def _build(self, architecture, input_shape, output_activation, seed):
         if architecture == "custom":
             encoder, decoder = self.architecture(input_shape, self.z_dim)
-            _check_custom_models(encoder, decoder, input_shape, self.z_dim)
+            _check_custom_models(
+                encoder, decoder, input_shape, self.z_dim, self.variational
+            )
             return encoder, decoder
 
         from . import architectures
@@ -479,11 +584,24 @@ class AutoencoderTransformer(
             "tutorial": architectures.tutorial_autoencoder,
         }
         return builders[architecture](
-            input_shape, self.z_dim, output_activation=output_activation, seed=seed
+            input_shape, self.z_dim, output_activation=output_activation,
+            variational=self.variational, seed=seed,
         )
 
 
-def _check_custom_models(encoder, decoder, input_shape, z_dim):
+def _sample_mixture(mixture, n_samples, rng):
+    """Draw from a fitted full-covariance GaussianMixture with our own ``rng``.
+
+    ``GaussianMixture.sample`` reuses the mixture's ``random_state``, so every
+    call would return the same points.
+    """
+    component = rng.choice(len(mixture.weights_), size=n_samples, p=mixture.weights_)
+    cholesky = np.linalg.cholesky(mixture.covariances_)[component]
+    noise = rng.standard_normal((n_samples, mixture.means_.shape[1]))
+    return mixture.means_[component] + np.einsum("nij,nj->ni", cholesky, noise)
+
+
+def _check_custom_models(encoder, decoder, input_shape, z_dim, variational):
     """Refuse a custom architecture whose models do not fit together."""
     import keras
 
@@ -493,9 +611,10 @@ def _check_custom_models(encoder, decoder, input_shape, z_dim):
             f"keras.Model objects; got ({type(encoder).__name__}, "
             f"{type(decoder).__name__})"
         )
+    code_size = 2 * z_dim if variational else z_dim
     expected = {
         "encoder input": ((None, *input_shape), encoder.input_shape),
-        "encoder output": ((None, z_dim), encoder.output_shape),
+        "encoder output": ((None, code_size), encoder.output_shape),
         "decoder input": ((None, z_dim), decoder.input_shape),
         "decoder output": ((None, *input_shape), decoder.output_shape),
     }

@@ -21,13 +21,20 @@ class ShuffledBatches(keras.utils.PyDataset):
     the backend's global random state, and a reshuffle in ``on_epoch_end``
     races with tf.data's prefetching; this order depends on the seed only.
     Measured on MNIST, it is as fast as passing arrays to ``fit``.
+
+    With ``noise``, the inputs (never the targets) are corrupted, afresh for
+    every batch and again from the seed alone: ``"gaussian"`` adds noise of
+    standard deviation ``noise_level`` and clips to ``clip`` (the range of
+    the training data); ``"masking"`` zeroes a ``noise_level`` share of the
+    values.
     """
 
-    def __init__(self, X, batch_size, seed):
+    def __init__(self, X, batch_size, seed, noise=None, noise_level=0.0, clip=None):
         super().__init__()
         self.X = X
         self.batch_size = batch_size
         self.seed = seed
+        self.noise, self.noise_level, self.clip = noise, noise_level, clip
         self.steps_per_epoch = -(-len(X) // batch_size)
         self._epoch, self._order = None, None
 
@@ -44,13 +51,56 @@ class ShuffledBatches(keras.utils.PyDataset):
         # Sorted rows read memory (or a memory map) front to back; the order
         # within one batch does not change its gradient.
         batch = self.X[np.sort(rows)]
-        return batch, batch
+        if self.noise is None:
+            return batch, batch
+        return self._corrupt(batch, np.random.default_rng([self.seed, index, 1])), batch
+
+    def _corrupt(self, batch, rng):
+        if self.noise == "masking":
+            return batch * (rng.random(batch.shape) >= self.noise_level).astype(batch.dtype)
+        noisy = batch + rng.normal(0, self.noise_level, batch.shape).astype(batch.dtype)
+        return np.clip(noisy, *self.clip)
 
 
-def build_autoencoder(encoder, decoder, *, optimizer, learning_rate):
-    """Chain encoder and decoder into one compiled model trained on MSE."""
+class GaussianSampling(keras.layers.Layer):
+    """The variational bottleneck: ``z ~ N(mean, exp(log_var))``.
+
+    Takes the encoder's ``2 * z_dim`` outputs (means, then log-variances),
+    draws ``z`` with the reparameterisation trick and adds
+    ``kl_scale * KL(N(mean, var) || N(0, I))``, averaged over the batch, to
+    the model's loss. Written with ``keras.ops`` alone, for every backend.
+    """
+
+    def __init__(self, kl_scale, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.kl_scale = kl_scale
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, stats):
+        ops = keras.ops
+        mean, log_var = ops.split(stats, 2, axis=-1)
+        kl = -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+        self.add_loss(self.kl_scale * ops.mean(kl))
+        epsilon = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_var) * epsilon
+
+
+def build_autoencoder(
+    encoder, decoder, *, optimizer, learning_rate, kl_weight=None, seed=None
+):
+    """Chain encoder and decoder into one compiled model trained on MSE.
+
+    With ``kl_weight``, the model is variational: a :class:`GaussianSampling`
+    layer sits between encoder and decoder. The reconstruction loss is a mean
+    over features, so the KL term is divided by the number of features to
+    keep the usual balance of a sum of squared errors against the KL.
+    """
     inputs = keras.Input(encoder.input_shape[1:])
-    model = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
+    codes = encoder(inputs)
+    if kl_weight is not None:
+        n_features = int(np.prod(encoder.input_shape[1:]))
+        codes = GaussianSampling(kl_weight / n_features, seed, name="sampling")(codes)
+    model = keras.Model(inputs, decoder(codes), name="autoencoder")
     model.compile(
         optimizer=_OPTIMIZERS[optimizer](learning_rate=learning_rate),
         loss="mean_squared_error",
@@ -70,6 +120,8 @@ def train(
     callbacks,
     verbose,
     seed,
+    noise=None,
+    noise_level=0.0,
 ):
     """Fit ``model`` to reconstruct ``X_train``; return the history as a dict.
 
@@ -86,7 +138,8 @@ def train(
                 restore_best_weights=True,
             )
         )
-    batches = ShuffledBatches(X_train, batch_size, seed)
+    clip = (float(X_train.min()), float(X_train.max())) if noise == "gaussian" else None
+    batches = ShuffledBatches(X_train, batch_size, seed, noise, noise_level, clip)
     history = model.fit(
         batches,
         steps_per_epoch=batches.steps_per_epoch,
