@@ -266,69 +266,51 @@ class AutoencoderTransformer(
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        # Everything that can reject X or the architecture runs before any
-        # fitted attribute is written, so a refused fit leaves an earlier
-        # model intact.
-        if self.noise == "masking" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise='masking' needs noise_level below 1 (the share of values "
-                f"set to zero), got noise_level={self.noise_level}"
-            )
-        X_flat, stack_shape = self._check_X(X)
-        image_shape = self._resolve_image_shape(stack_shape, X_flat.shape[1])
-        architecture = self._resolve_architecture(image_shape)
-        n_val = self._validation_size(len(X_flat))
-        input_shape = image_shape or (X_flat.shape[1],)
-        rng = check_random_state(self.random_state)
-        build_seed, split_seed, shuffle_seed, sampling_seed, density_seed = (
-            int(seed) for seed in rng.randint(_SEED_MAX, size=5)
-        )
-        output_activation = self._resolve_output_activation(X_flat, architecture)
-        encoder, decoder = self._build(
-            architecture, input_shape, output_activation, build_seed
-        )
-        validate_data(
-            self, X if stack_shape is None else X_flat, skip_check_array=True
-        )
-
-        from . import _training
-
-        X_model = X_flat.reshape(-1, *input_shape)
-        order = np.random.default_rng(split_seed).permutation(len(X_model))
+        X_model, n_val = self._start_model(X, self.validation_fraction)
+        order = np.random.default_rng(self._derived_seed("split")).permutation(len(X_model))
         X_val = X_model[np.sort(order[:n_val])] if n_val else None
         X_train = X_model[np.sort(order[n_val:])] if n_val else X_model
+        self.history_ = self._train(
+            X_train, X_val, self.epochs, self.early_stopping, self._seed
+        )
+        self.n_iter_ = len(self.history_["loss"])
+        self.latent_density_ = self._fit_latent_density(X_train)
+        return self
 
-        model = _training.build_autoencoder(
-            encoder, decoder, optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            kl_weight=self.kl_weight if self.variational else None,
-            seed=sampling_seed,
-        )
-        history = _training.train(
-            model,
-            X_train,
-            X_val,
-            batch_size=self.batch_size,
-            epochs=self.epochs,
-            early_stopping=self.early_stopping,
-            patience=self.patience,
-            callbacks=self.callbacks or [],
-            verbose=self.verbose,
-            seed=shuffle_seed,
-            noise=self.noise,
-            noise_level=self.noise_level,
-        )
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train for one pass over a chunk of data, as ``IncrementalPCA`` does.
 
-        self.encoder_, self.decoder_ = encoder, decoder
-        self.latent_density_ = (
-            None if self.variational else self._fit_latent_density(X_train, density_seed)
-        )
-        self.history_ = history
-        self.n_iter_ = len(history["loss"])
-        self.image_shape_ = image_shape
-        self.input_shape_ = input_shape
-        self.architecture_ = architecture
-        self.output_activation_ = output_activation
+        The first call builds the model; later calls (and calls after
+        :meth:`fit`) continue training it, keeping the optimizer's state, so
+        data that do not fit in memory can be streamed in chunks (from a
+        memory map, say). Each chunk is validated like the data of ``fit``.
+        There is no validation split and no early stopping: you decide when
+        to stop. ``latent_density_`` is refitted to the codes of each chunk.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+        """
+        if hasattr(self, "encoder_"):
+            X_model = self._check_fitted_X(X)
+        else:
+            X_model, _ = self._start_model(X, validation_fraction=0)
+            self.history_, self.n_iter_ = {}, 0
+        if not hasattr(self, "_autoencoder"):  # dropped when pickled
+            self._autoencoder = self._compile(self.encoder_, self.decoder_)
+        # A seed for each call, so that every chunk gets a new batch order.
+        seed = self._derived_seed("chunk", self.n_iter_)
+        for key, values in self._train(X_model, None, 1, False, seed).items():
+            self.history_.setdefault(key, []).extend(values)
+        self.n_iter_ += 1
+        self.latent_density_ = self._fit_latent_density(X_model)
         return self
 
     def transform(self, X):
@@ -479,6 +461,85 @@ class AutoencoderTransformer(
         stack_shape = X_array.shape[1:] + (1,) * (X_array.ndim == 3)
         return X_array.reshape(len(X_array), -1), stack_shape
 
+    def _start_model(self, X, validation_fraction):
+        """Validate ``X`` and build a new model.
+
+        Returns ``X`` in model shape and the number of samples to hold out
+        for validation.
+
+        Everything that can reject ``X`` or the architecture runs before any
+        fitted attribute is written, so a refused fit leaves an earlier model
+        intact.
+        """
+        if self.noise == "masking" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise='masking' needs noise_level below 1 (the share of values "
+                f"set to zero), got noise_level={self.noise_level}"
+            )
+        X_flat, stack_shape = self._check_X(X)
+        image_shape = self._resolve_image_shape(stack_shape, X_flat.shape[1])
+        architecture = self._resolve_architecture(image_shape)
+        n_val = self._validation_size(len(X_flat), validation_fraction)
+        input_shape = image_shape or (X_flat.shape[1],)
+        output_activation = self._resolve_output_activation(X_flat, architecture)
+        # One seed from random_state; every other seed (initializers, split,
+        # batch order, noise, sampling, density) is derived from it.
+        seed = int(check_random_state(self.random_state).randint(_SEED_MAX))
+        encoder, decoder = self._build(architecture, input_shape, output_activation, seed)
+        validate_data(self, X if stack_shape is None else X_flat, skip_check_array=True)
+
+        self._seed = seed
+        self.encoder_, self.decoder_ = encoder, decoder
+        self._autoencoder = self._compile(encoder, decoder)
+        self.image_shape_ = image_shape
+        self.input_shape_ = input_shape
+        self.architecture_ = architecture
+        self.output_activation_ = output_activation
+        return X_flat.reshape(-1, *input_shape), n_val
+
+    _SEED_STREAMS = {"split": 1, "density": 2, "chunk": 3}
+
+    def _derived_seed(self, stream, *counters):
+        """A seed for one purpose, derived from the seed of the current model."""
+        key = [self._seed, self._SEED_STREAMS[stream], *counters]
+        return int(np.random.default_rng(key).integers(_SEED_MAX))
+
+    def _compile(self, encoder, decoder):
+        from . import _training
+
+        return _training.build_autoencoder(
+            encoder, decoder, optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            kl_weight=self.kl_weight if self.variational else None,
+            seed=self._seed,
+        )
+
+    def _train(self, X_train, X_val, epochs, early_stopping, seed):
+        from . import _training
+
+        return _training.train(
+            self._autoencoder,
+            X_train,
+            X_val,
+            batch_size=self.batch_size,
+            epochs=epochs,
+            early_stopping=early_stopping,
+            patience=self.patience,
+            callbacks=self.callbacks or [],
+            verbose=self.verbose,
+            seed=seed,
+            noise=self.noise,
+            noise_level=self.noise_level,
+        )
+
+    def __getstate__(self):
+        # The training model shares its layers with encoder_ and decoder_;
+        # pickled on its own it would come back as a separate copy. partial_fit
+        # rebuilds it (with a fresh optimizer) after unpickling.
+        state = super().__getstate__()
+        state.pop("_autoencoder", None)
+        return state
+
     def _encode(self, X_model):
         """Codes of model-shaped inputs: the means, for a variational model."""
         from . import _training
@@ -486,10 +547,13 @@ class AutoencoderTransformer(
         Z = _training.predict(self.encoder_, X_model, self.batch_size)
         return Z[:, : self.z_dim]
 
-    def _fit_latent_density(self, X_train, seed):
-        """A Gaussian mixture over (at most 10,000) training codes."""
+    def _fit_latent_density(self, X_train):
+        """A Gaussian mixture over (at most 10,000) training codes; None for a VAE."""
+        if self.variational:
+            return None
         from sklearn.mixture import GaussianMixture
 
+        seed = self._derived_seed("density")
         rows = np.random.default_rng(seed).permutation(len(X_train))[:10_000]
         codes = self._encode(X_train[np.sort(rows)])
         # Ten components (one per MNIST digit) when there are enough codes;
@@ -550,11 +614,11 @@ class AutoencoderTransformer(
             )
         return self.architecture
 
-    def _validation_size(self, n_samples):
-        n_val = math.ceil(self.validation_fraction * n_samples)
+    def _validation_size(self, n_samples, validation_fraction):
+        n_val = math.ceil(validation_fraction * n_samples)
         if n_samples - n_val < 1:
             raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no "
+                f"validation_fraction={validation_fraction} leaves no "
                 f"training sample with n_samples={n_samples}; pass more "
                 "samples or set validation_fraction=0"
             )

@@ -50,7 +50,7 @@ def small_fit(digits):
 def test_beats_pca_on_held_out_digits(digits_split, image_shape):
     X_train, X_test = digits_split
     ae = AutoencoderTransformer(
-        z_dim=10, epochs=40, image_shape=image_shape, random_state=0
+        z_dim=10, epochs=60, image_shape=image_shape, random_state=0
     ).fit(X_train)
     pca_error = reconstruction_error(PCA(10).fit(X_train), X_test)
     ae_error = reconstruction_error(ae, X_test)
