@@ -1,0 +1,93 @@
+"""partial_fit streaming, and searches run on a Dask cluster."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+
+from skae import AutoencoderTransformer
+from skae.metrics import reconstruction_error
+
+
+@pytest.fixture(scope="module")
+def X():
+    return (load_digits().data / 16).astype(np.float32)
+
+
+def test_partial_fit_builds_once_and_keeps_optimizer_state(X):
+    ae = AutoencoderTransformer(z_dim=4, batch_size=50, random_state=0)
+    ae.partial_fit(X[:500])
+    encoder = ae.encoder_
+    ae.partial_fit(X[500:1000])
+    assert ae.encoder_ is encoder  # the same model, trained on
+    assert ae.n_iter_ == 2 and len(ae.history_["loss"]) == 2
+    assert int(ae._autoencoder.optimizer.iterations) == 20  # 10 steps per chunk
+    assert ae.latent_density_ is not None
+    assert ae.transform(X).shape == (len(X), 4)
+
+
+def test_partial_fit_validates_every_chunk(X):
+    ae = AutoencoderTransformer(z_dim=2, random_state=0).partial_fit(X[:100])
+    with pytest.raises(ValueError, match="X has 10 features"):
+        ae.partial_fit(np.random.rand(50, 10))
+    with pytest.raises(ValueError, match="NaN"):
+        ae.partial_fit(np.full((50, 64), np.nan))
+    assert ae.n_iter_ == 1
+
+
+def test_streaming_from_a_memory_map_matches_fit(X, tmp_path):
+    path = tmp_path / "digits.npy"
+    np.save(path, X)
+    stream = np.load(path, mmap_mode="r")
+    params = dict(z_dim=8, batch_size=64, random_state=0)
+    n_passes, chunk = 30, 600
+    streamed = AutoencoderTransformer(**params)
+    for _ in range(n_passes):
+        for start in range(0, len(stream), chunk):
+            streamed.partial_fit(stream[start : start + chunk])
+    fitted = AutoencoderTransformer(
+        epochs=n_passes, validation_fraction=0, early_stopping=False, **params
+    ).fit(X)
+    streamed_error = reconstruction_error(streamed, X)
+    fitted_error = reconstruction_error(fitted, X)
+    assert streamed_error < 1.25 * fitted_error, (streamed_error, fitted_error)
+
+
+def test_partial_fit_continues_after_pickling(X):
+    ae = AutoencoderTransformer(z_dim=2, random_state=0).partial_fit(X[:300])
+    restored = pickle.loads(pickle.dumps(ae))
+    assert not hasattr(restored, "_autoencoder")
+    np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
+    restored.partial_fit(X[300:600])
+    assert restored.n_iter_ == 2
+    # the rebuilt training model trains the very layers that transform uses
+    assert not np.array_equal(restored.transform(X), ae.transform(X))
+
+
+def test_grid_search_on_a_dask_cluster_agrees_with_local(X):
+    distributed = pytest.importorskip("distributed")
+    import joblib
+
+    def search():
+        return GridSearchCV(
+            AutoencoderTransformer(epochs=3, random_state=0), {"z_dim": [1, 4]}, cv=2
+        )
+
+    local = search().fit(X[:400])
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster, distributed.Client(cluster):
+        with joblib.parallel_backend("dask"):
+            remote = search().fit(X[:400])
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
+        rtol=1e-5,
+    )
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.best_estimator_.transform(X[:50]), local.best_estimator_.transform(X[:50]),
+        rtol=1e-5,
+    )
