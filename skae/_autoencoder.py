@@ -159,7 +159,7 @@ class AutoencoderTransformer(
     n_features_in_ : int
         Number of features (pixels times channels) seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when ``X`` has string
         column names.
 
@@ -338,7 +338,7 @@ class AutoencoderTransformer(
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_), float32
+        X_reconstructed : ndarray of shape (n_samples, n_features), float32
             Reconstructions as flat rows (images flattened in C order).
         """
         from . import _training
@@ -409,7 +409,7 @@ class AutoencoderTransformer(
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_features_in_), float32
+        X_new : ndarray of shape (n_samples, n_features), float32
             Decoded samples as flat rows.
         """
         check_is_fitted(self)
