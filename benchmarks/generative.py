@@ -27,8 +27,12 @@ def denoising(X_train, X_test, z_dim, epochs, seed):
     noisy = np.clip(X_test + rng.normal(0, 0.5, X_test.shape), 0, 1).astype(np.float32)
     models = {
         "denoising autoencoder": AutoencoderTransformer(
-            z_dim, image_shape=(28, 28), epochs=epochs, noise="gaussian",
-            noise_level=0.5, random_state=seed,
+            z_dim,
+            image_shape=(28, 28),
+            epochs=epochs,
+            noise="gaussian",
+            noise_level=0.5,
+            random_state=seed,
         ),
         "plain autoencoder": AutoencoderTransformer(
             z_dim, image_shape=(28, 28), epochs=epochs, random_state=seed
@@ -46,12 +50,19 @@ def denoising(X_train, X_test, z_dim, epochs, seed):
 
 def sampling(X_train, y_train, epochs, n_samples, seed):
     """Share of confidently classified samples and their class balance."""
-    classifier = LogisticRegression(max_iter=200).fit(X_train[:20_000], y_train[:20_000])
+    classifier = LogisticRegression(max_iter=200).fit(
+        X_train[:20_000], y_train[:20_000]
+    )
     results = {}
-    for name, variational in [("plain (mixture of training codes)", False),
-                              ("variational (standard normal prior)", True)]:
+    for name, variational in [
+        ("plain (mixture of training codes)", False),
+        ("variational (standard normal prior)", True),
+    ]:
         model = AutoencoderTransformer(
-            2, image_shape=(28, 28), epochs=epochs, variational=variational,
+            2,
+            image_shape=(28, 28),
+            epochs=epochs,
+            variational=variational,
             random_state=seed,
         ).fit(X_train)
         proba = classifier.predict_proba(model.sample(n_samples, random_state=seed))
@@ -59,7 +70,9 @@ def sampling(X_train, y_train, epochs, n_samples, seed):
         counts = np.bincount(proba.argmax(axis=1), minlength=10)
         share = counts / counts.sum()
         # 1 = all ten digits equally often; 0 = a single digit
-        balance = float(-(share[share > 0] * np.log(share[share > 0])).sum() / np.log(10))
+        balance = float(
+            -(share[share > 0] * np.log(share[share > 0])).sum() / np.log(10)
+        )
         grid = np.stack(np.meshgrid(np.linspace(-2, 2, 10), np.linspace(-2, 2, 10)), -1)
         if not variational:  # span the training codes instead of the prior
             codes = model.transform(X_train[:5000])
@@ -87,7 +100,9 @@ def anomaly(X_train, y_train, X_test, y_test, z_dim, epochs, seed):
     return {
         "autoencoder": float(roc_auc_score(is_anomaly, -ae.score_samples(X_test))),
         "PCA": float(
-            roc_auc_score(is_anomaly, reconstruction_error(pca, X_test, per_sample=True))
+            roc_auc_score(
+                is_anomaly, reconstruction_error(pca, X_test, per_sample=True)
+            )
         ),
     }
 
@@ -103,19 +118,27 @@ def main(argv=None):
 
     train = load_mnist(data_home=args.data_home, subset="train")
     test = load_mnist(data_home=args.data_home, subset="test")
-    n_train, n_test, epochs = (1_000, 500, 1) if args.quick else (60_000, 10_000, args.epochs)
+    n_train, n_test, epochs = (
+        (1_000, 500, 1) if args.quick else (60_000, 10_000, args.epochs)
+    )
     X_train, y_train = train.data[:n_train], train.target[:n_train]
     X_test, y_test = test.data[:n_test], test.target[:n_test]
 
     start = time.perf_counter()
     report = {
-        "setup": {"n_train": n_train, "n_test": n_test, "epochs": epochs,
-                  "z_dim": args.z_dim},
+        "setup": {
+            "n_train": n_train,
+            "n_test": n_test,
+            "epochs": epochs,
+            "z_dim": args.z_dim,
+        },
         "denoising_mse_vs_clean (noise std 0.5)": denoising(
-            X_train, X_test, args.z_dim, epochs, 0),
+            X_train, X_test, args.z_dim, epochs, 0
+        ),
         "sampling (z_dim=2, 1000 samples)": sampling(X_train, y_train, epochs, 1000, 0),
         "anomaly_roc_auc (train 0-4, flag 5-9)": anomaly(
-            X_train, y_train, X_test, y_test, args.z_dim, epochs, 0),
+            X_train, y_train, X_test, y_test, args.z_dim, epochs, 0
+        ),
     }
     report["setup"]["seconds"] = round(time.perf_counter() - start, 1)
 

@@ -30,8 +30,12 @@ noisy = np.clip(X_test + rng.normal(0, 0.5, X_test.shape), 0, 1).astype(np.float
 # -----------------------------------------------------------------
 models = {
     "denoising AE": AutoencoderTransformer(
-        z_dim=10, image_shape=(28, 28), noise="gaussian", noise_level=0.5,
-        epochs=epochs, random_state=0,
+        z_dim=10,
+        image_shape=(28, 28),
+        noise="gaussian",
+        noise_level=0.5,
+        epochs=epochs,
+        random_state=0,
     ),
     "plain AE": AutoencoderTransformer(
         z_dim=10, image_shape=(28, 28), epochs=epochs, random_state=0
@@ -49,7 +53,9 @@ for name, model in models.items():
 # Noisy, denoised and clean rows
 # ------------------------------
 rows = {"noisy": noisy, **denoised, "clean": X_test}
-fig, axes = plt.subplots(len(rows), 8, figsize=(8, 1.1 * len(rows)), layout="constrained")
+fig, axes = plt.subplots(
+    len(rows), 8, figsize=(8, 1.1 * len(rows)), layout="constrained"
+)
 for row, (name, images) in zip(axes, rows.items()):
     for ax, image in zip(row, images):
         ax.imshow(image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)

@@ -16,7 +16,6 @@ the codes around the origin, so a grid over [-2, 2] covers every digit.
 import os
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from skae import AutoencoderTransformer
 from skae.datasets import load_mnist

@@ -18,6 +18,8 @@ from .metrics import _per_sample_squared_error
 
 _ARCHITECTURES = {"auto", "dense", "conv", "tutorial"}
 _SEED_MAX = np.iinfo(np.int32).max
+# Every seed of a fit derives from one model seed and the purpose it serves.
+_SEED_STREAMS = {"split": 1, "density": 2, "chunk": 3}
 
 
 class AutoencoderTransformer(
@@ -267,7 +269,9 @@ class AutoencoderTransformer(
             The fitted estimator.
         """
         X_model, n_val = self._start_model(X, self.validation_fraction)
-        order = np.random.default_rng(self._derived_seed("split")).permutation(len(X_model))
+        order = np.random.default_rng(self._derived_seed("split")).permutation(
+            len(X_model)
+        )
         X_val = X_model[np.sort(order[:n_val])] if n_val else None
         X_train = X_model[np.sort(order[n_val:])] if n_val else X_model
         self.history_ = self._train(
@@ -485,7 +489,9 @@ class AutoencoderTransformer(
         # One seed from random_state; every other seed (initializers, split,
         # batch order, noise, sampling, density) is derived from it.
         seed = int(check_random_state(self.random_state).randint(_SEED_MAX))
-        encoder, decoder = self._build(architecture, input_shape, output_activation, seed)
+        encoder, decoder = self._build(
+            architecture, input_shape, output_activation, seed
+        )
         validate_data(self, X if stack_shape is None else X_flat, skip_check_array=True)
 
         self._seed = seed
@@ -497,18 +503,18 @@ class AutoencoderTransformer(
         self.output_activation_ = output_activation
         return X_flat.reshape(-1, *input_shape), n_val
 
-    _SEED_STREAMS = {"split": 1, "density": 2, "chunk": 3}
-
     def _derived_seed(self, stream, *counters):
         """A seed for one purpose, derived from the seed of the current model."""
-        key = [self._seed, self._SEED_STREAMS[stream], *counters]
+        key = [self._seed, _SEED_STREAMS[stream], *counters]
         return int(np.random.default_rng(key).integers(_SEED_MAX))
 
     def _compile(self, encoder, decoder):
         from . import _training
 
         return _training.build_autoencoder(
-            encoder, decoder, optimizer=self.optimizer,
+            encoder,
+            decoder,
+            optimizer=self.optimizer,
             learning_rate=self.learning_rate,
             kl_weight=self.kl_weight if self.variational else None,
             seed=self._seed,
@@ -571,7 +577,9 @@ class AutoencoderTransformer(
                 f"fitted on images of shape {self.image_shape_}"
             )
         validate_data(
-            self, X if stack_shape is None else X_flat, reset=False,
+            self,
+            X if stack_shape is None else X_flat,
+            reset=False,
             skip_check_array=True,
         )
         return X_flat.reshape(-1, *self.input_shape_)
@@ -648,8 +656,11 @@ class AutoencoderTransformer(
             "tutorial": architectures.tutorial_autoencoder,
         }
         return builders[architecture](
-            input_shape, self.z_dim, output_activation=output_activation,
-            variational=self.variational, seed=seed,
+            input_shape,
+            self.z_dim,
+            output_activation=output_activation,
+            variational=self.variational,
+            seed=seed,
         )
 
 

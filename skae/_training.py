@@ -1,7 +1,33 @@
 """The Keras side of fitting: batches, optimizer, callbacks, the training loop."""
 
+import os
+
 import keras
 import numpy as np
+
+
+def _respect_thread_limit():
+    """Give TensorFlow the thread budget that joblib and Dask give this process.
+
+    Inside a loky worker of ``n_jobs=k``, or a Dask worker, OMP_NUM_THREADS
+    holds this process's share of the cores. NumPy's BLAS honours it;
+    TensorFlow does not, and would start one thread per core in every worker.
+    TensorFlow accepts the setting only before it starts its runtime, hence
+    at this module's import, the first thing a fit does with Keras.
+    """
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if keras.backend.backend() != "tensorflow" or not limit.isdigit():
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(int(limit))
+        tf.config.threading.set_inter_op_parallelism_threads(int(limit))
+    except RuntimeError:  # the runtime already runs: too late, and harmless
+        pass
+
+
+_respect_thread_limit()
 
 _OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -57,7 +83,9 @@ class ShuffledBatches(keras.utils.PyDataset):
 
     def _corrupt(self, batch, rng):
         if self.noise == "masking":
-            return batch * (rng.random(batch.shape) >= self.noise_level).astype(batch.dtype)
+            return batch * (rng.random(batch.shape) >= self.noise_level).astype(
+                batch.dtype
+            )
         noisy = batch + rng.normal(0, self.noise_level, batch.shape).astype(batch.dtype)
         return np.clip(noisy, *self.clip)
 

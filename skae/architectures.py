@@ -166,7 +166,11 @@ def conv_autoencoder(
     x = inputs
     for n_filters in filters:
         x = layers.Conv2D(
-            n_filters, 3, strides=2, padding="same", activation="relu",
+            n_filters,
+            3,
+            strides=2,
+            padding="same",
+            activation="relu",
             kernel_initializer=init(),
         )(x)
     x = layers.Flatten()(x)
@@ -179,27 +183,38 @@ def conv_autoencoder(
     small_h, small_w = math.ceil(height / factor), math.ceil(width / factor)
     codes = keras.Input((z_dim,), name="z")
     x = layers.Dense(
-        small_h * small_w * filters[-1], activation="relu",
+        small_h * small_w * filters[-1],
+        activation="relu",
         kernel_initializer=init(),
     )(codes)
     x = layers.Reshape((small_h, small_w, filters[-1]))(x)
     for n_filters in reversed(filters):
         if upsampling == "transpose":
             x = layers.Conv2DTranspose(
-                n_filters, 4, strides=2, padding="same", activation="relu",
+                n_filters,
+                4,
+                strides=2,
+                padding="same",
+                activation="relu",
                 kernel_initializer=init(),
             )(x)
         else:
             x = layers.UpSampling2D(2)(x)
             x = layers.Conv2D(
-                n_filters, 3, padding="same", activation="relu",
+                n_filters,
+                3,
+                padding="same",
+                activation="relu",
                 kernel_initializer=init(),
             )(x)
     extra_h, extra_w = small_h * factor - height, small_w * factor - width
     if extra_h or extra_w:
         x = layers.Cropping2D(((0, extra_h), (0, extra_w)))(x)
     x = layers.Conv2D(
-        channels, 3, padding="same", activation=output_activation,
+        channels,
+        3,
+        padding="same",
+        activation=output_activation,
         kernel_initializer=init(),
     )(x)
     decoder = keras.Model(codes, x, name="decoder")
@@ -257,8 +272,12 @@ def tutorial_autoencoder(
 
     def conv(n_filters, strides=1, activation="relu"):
         return layers.Conv2D(
-            n_filters, 3, strides=strides, padding="same",
-            activation=activation, kernel_initializer=init(),
+            n_filters,
+            3,
+            strides=strides,
+            padding="same",
+            activation=activation,
+            kernel_initializer=init(),
         )
 
     inputs = keras.Input(input_shape, name="x")

@@ -37,16 +37,23 @@ def _parser():
         ),
     )
     compare.add_argument(
-        "--dataset", choices=["auto", "mnist", "digits"], default="auto",
+        "--dataset",
+        choices=["auto", "mnist", "digits"],
+        default="auto",
         help="auto: MNIST when its files are found, else scikit-learn's digits",
     )
     compare.add_argument("--data-home", help="folder holding the MNIST IDX files")
     compare.add_argument(
-        "--z-dim", type=int, nargs="+", default=[2, 10, 30], metavar="N",
+        "--z-dim",
+        type=int,
+        nargs="+",
+        default=[2, 10, 30],
+        metavar="N",
         help="latent sizes to compare (default: 2 10 30)",
     )
     compare.add_argument(
-        "--epochs", type=int,
+        "--epochs",
+        type=int,
         help="maximum epochs (default: 10 for MNIST, 100 for digits)",
     )
     compare.add_argument("--out", default="skae_results", help="output folder")
@@ -63,7 +70,7 @@ def _load(dataset, data_home, random_state, say):
 
         try:
             # auto never downloads: the main job must run offline, at once.
-            kwargs = dict(data_home=data_home, download_if_missing=dataset == "mnist")
+            kwargs = {"data_home": data_home, "download_if_missing": dataset == "mnist"}
             train = load_mnist(subset="train", **kwargs)
             test = load_mnist(subset="test", **kwargs)
             return train.data, test.data, test.target, (28, 28), "mnist"
@@ -168,12 +175,14 @@ def compare_command(args):
 
 
 def _table(results, name, n_test):
+    import pandas as pd
+
     table = results.assign(
         mse=results["mse"].map("{:.5f}".format),
         sse_per_image=results["sse_per_image"].map("{:.2f}".format),
         compression=results["compression"].map("{:.1f}x".format),
         fit_seconds=results["fit_seconds"].map("{:.1f}".format),
-        epochs=results["epochs"].map(lambda e: "" if e != e or e is None else int(e)),
+        epochs=results["epochs"].map(lambda e: "" if pd.isna(e) else int(e)),
     )
     title = f"Test reconstruction error on {n_test} {name} images"
     return f"\n{title}\n{table.to_string(index=False)}\n"

@@ -46,7 +46,9 @@ def reconstruction_error(estimator, X, *, per_sample=False):
     >>> reconstruction_error(PCA(1).fit(X), X, per_sample=True).shape
     (50,)
     """
-    if not (hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform")):
+    if not (
+        hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform")
+    ):
         raise TypeError(
             "reconstruction_error needs a transformer with transform and "
             f"inverse_transform; {type(estimator).__name__} lacks one of them"

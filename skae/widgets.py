@@ -24,7 +24,9 @@ class LatentExplorer:
         Sliders above the image.
     """
 
-    def __init__(self, estimator, *, dims, value_range, step, center, image_shape, scale):
+    def __init__(
+        self, estimator, *, dims, value_range, step, center, image_shape, scale
+    ):
         import ipywidgets as widgets
 
         from .plotting import _image_shape
@@ -37,8 +39,12 @@ class LatentExplorer:
         self.scale = scale
         self.sliders = [
             widgets.FloatSlider(
-                value=float(self.center[d]), min=value_range[0], max=value_range[1],
-                step=step, description=f"z{d + 1}", continuous_update=True,
+                value=float(self.center[d]),
+                min=value_range[0],
+                max=value_range[1],
+                step=step,
+                description=f"z{d + 1}",
+                continuous_update=True,
             )
             for d in self.dims
         ]
@@ -127,7 +133,11 @@ def explore_latent(
     from .plotting import _center_code
 
     return LatentExplorer(
-        estimator, dims=dims, value_range=value_range, step=step,
+        estimator,
+        dims=dims,
+        value_range=value_range,
+        step=step,
         center=_center_code(estimator, X),
-        image_shape=image_shape, scale=scale,
+        image_shape=image_shape,
+        scale=scale,
     )

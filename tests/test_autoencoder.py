@@ -64,8 +64,11 @@ def test_classifier_pipeline_accuracy_close_to_pca(digits):
 
     def accuracy(reducer):
         pipe = Pipeline(
-            [("scale", MinMaxScaler()), ("reduce", reducer),
-             ("clf", LogisticRegression(max_iter=1000))]
+            [
+                ("scale", MinMaxScaler()),
+                ("reduce", reducer),
+                ("clf", LogisticRegression(max_iter=1000)),
+            ]
         )
         return cross_val_score(pipe, X, y, cv=3).mean()
 
@@ -89,8 +92,10 @@ def test_grid_search_without_scoring_ranks_by_reconstruction(digits):
 def test_grid_search_in_classifier_pipeline_uses_accuracy(digits):
     X, y = digits[0][:400], digits[1][:400]
     pipe = Pipeline(
-        [("ae", AutoencoderTransformer(epochs=10, random_state=0)),
-         ("clf", LogisticRegression(max_iter=500))]
+        [
+            ("ae", AutoencoderTransformer(epochs=10, random_state=0)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
     )
     search = GridSearchCV(pipe, {"ae__z_dim": [1, 8]}, cv=2).fit(X, y)
     assert search.best_params_ == {"ae__z_dim": 8}
@@ -164,7 +169,8 @@ def test_set_output_pandas_and_feature_names(small_fit):
     Z = fitted.transform(frame)
     assert isinstance(Z, pd.DataFrame)
     assert list(Z.columns) == [
-        "autoencodertransformer0", "autoencodertransformer1",
+        "autoencodertransformer0",
+        "autoencodertransformer1",
         "autoencodertransformer2",
     ]
     assert list(fitted.feature_names_in_) == names
@@ -182,7 +188,9 @@ def test_same_random_state_same_codes_and_different_seeds_differ(small_fit):
 def _run_in_fresh_python(code):
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     return result.stdout
@@ -250,8 +258,12 @@ def test_early_stopping_restores_the_best_epoch(digits):
     recorder = _WeightsPerEpoch()
     user_callbacks = [recorder]
     ae = AutoencoderTransformer(
-        z_dim=2, epochs=30, patience=2, learning_rate=0.05,
-        callbacks=user_callbacks, random_state=0,
+        z_dim=2,
+        epochs=30,
+        patience=2,
+        learning_rate=0.05,
+        callbacks=user_callbacks,
+        random_state=0,
     ).fit(X)
     assert user_callbacks == [recorder]  # the user's list is left alone
     assert ae.n_iter_ < 30  # the large learning rate stalls, so it stopped
@@ -267,7 +279,10 @@ def test_early_stopping_restores_the_best_epoch(digits):
 def test_without_validation_or_early_stopping_all_epochs_run(digits):
     X = digits[0][:100]
     ae = AutoencoderTransformer(
-        z_dim=2, epochs=4, validation_fraction=0, early_stopping=False,
+        z_dim=2,
+        epochs=4,
+        validation_fraction=0,
+        early_stopping=False,
         random_state=0,
     ).fit(X)
     assert ae.n_iter_ == 4 and set(ae.history_) == {"loss"}
@@ -296,9 +311,9 @@ def test_verbose_zero_prints_nothing(digits, capsys):
 
 
 def test_verbose_one_shows_keras_progress(digits, capsys):
-    AutoencoderTransformer(
-        z_dim=2, epochs=2, verbose=1, random_state=0
-    ).fit(digits[0][:100])
+    AutoencoderTransformer(z_dim=2, epochs=2, verbose=1, random_state=0).fit(
+        digits[0][:100]
+    )
     assert "Epoch 2/2" in capsys.readouterr().out
 
 
@@ -331,8 +346,13 @@ def test_tutorial_preset_matches_the_reference_layers():
     assert ae.encoder_.layers[-1].units == 10
     decoder_kinds = [type(layer).__name__ for layer in ae.decoder_.layers[1:]]
     assert decoder_kinds == [
-        "Dense", "Reshape", "Conv2D", "UpSampling2D", "Conv2D",
-        "UpSampling2D", "Conv2D",
+        "Dense",
+        "Reshape",
+        "Conv2D",
+        "UpSampling2D",
+        "Conv2D",
+        "UpSampling2D",
+        "Conv2D",
     ]
     assert ae.decoder_.layers[1].units == 7 * 7 * 64
     assert ae.decoder_.layers[-1].activation.__name__ == "sigmoid"
@@ -429,8 +449,10 @@ def test_use_before_fit():
 
 
 def test_wrong_widths_after_fit(small_fit):
-    ae, X = small_fit
-    with pytest.raises(ValueError, match="X has 10 features, but AutoencoderTransformer"):
+    ae, _ = small_fit
+    with pytest.raises(
+        ValueError, match="X has 10 features, but AutoencoderTransformer"
+    ):
         ae.transform(np.random.rand(5, 10))
     with pytest.raises(ValueError, match="z_dim=3 columns, got an array with 5"):
         ae.inverse_transform(np.random.rand(5, 5))

@@ -5,8 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skae.datasets import get_data_home, load_mnist
-from skae.datasets import _mnist
+from skae.datasets import _mnist, get_data_home, load_mnist
 
 MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
@@ -34,7 +33,16 @@ def test_real_training_set():
     assert mnist.data.mean() == pytest.approx(0.1307, abs=1e-4)
     assert mnist.data.std() == pytest.approx(0.3081, abs=1e-4)
     assert np.bincount(mnist.target).tolist() == [
-        5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
     ]
     assert "MNIST" in mnist.DESCR
 
@@ -43,7 +51,18 @@ def test_real_training_set():
 def test_test_and_all_subsets():
     X, y = load_mnist(data_home=MNIST, subset="test", return_X_y=True)
     assert X.shape == (10000, 784)
-    assert np.bincount(y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(y).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
     everything = load_mnist(data_home=MNIST, subset="all")
     assert everything.data.shape == (70000, 784)
     np.testing.assert_array_equal(everything.target[60000:], y)
@@ -63,7 +82,10 @@ def test_data_home_from_the_environment(monkeypatch, tmp_path):
     (tmp_path / "mnist").symlink_to(MNIST)
     monkeypatch.setenv("SKAE_DATA_HOME", str(tmp_path))
     assert get_data_home() == tmp_path
-    assert load_mnist(subset="test", download_if_missing=False).data.shape == (10000, 784)
+    assert load_mnist(subset="test", download_if_missing=False).data.shape == (
+        10000,
+        784,
+    )
 
 
 @needs_mnist

@@ -31,8 +31,11 @@ def example_env(tmp_path_factory):
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
 def test_example_runs(script, example_env, tmp_path):
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=example_env,
-        capture_output=True, text=True,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=example_env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -32,7 +32,9 @@ def test_training_batches_corrupt_inputs_not_targets(X, noise):
         assert 0.2 < zeroed.sum() / (targets != 0).sum() < 0.4
     else:
         assert np.std(inputs - targets) == pytest.approx(0.22, abs=0.05)  # clipped 0.3
-    again, _ = ShuffledBatches(X, 50, seed=0, noise=noise, noise_level=0.3, clip=(0, 1))[3]
+    again, _ = ShuffledBatches(
+        X, 50, seed=0, noise=noise, noise_level=0.3, clip=(0, 1)
+    )[3]
     np.testing.assert_array_equal(inputs, again)  # seeded, per batch
 
 
@@ -44,7 +46,9 @@ def test_noise_only_in_fit(X):
     Z = dae.transform(X)
     np.testing.assert_array_equal(dae.inverse_transform(Z), dae.inverse_transform(Z))
     plain = AutoencoderTransformer(z_dim=4, epochs=3, random_state=0).fit(X)
-    assert not np.allclose(dae.transform(X), plain.transform(X))  # noise changed training
+    assert not np.allclose(
+        dae.transform(X), plain.transform(X)
+    )  # noise changed training
 
 
 def test_denoising_beats_plain_on_noisy_inputs():
@@ -63,7 +67,9 @@ def test_denoising_beats_plain_on_noisy_inputs():
 
 def test_masking_level_must_be_a_share():
     with pytest.raises(ValueError, match="noise_level below 1"):
-        AutoencoderTransformer(noise="masking", noise_level=1.0).fit(np.random.rand(10, 4))
+        AutoencoderTransformer(noise="masking", noise_level=1.0).fit(
+            np.random.rand(10, 4)
+        )
 
 
 # -- sampling --------------------------------------------------------------------
@@ -80,7 +86,9 @@ def test_sample_shapes_ranges_and_reproducibility(X, variational):
     np.testing.assert_array_equal(samples, ae.sample(25, random_state=0))
     assert not np.array_equal(samples, ae.sample(25, random_state=1))
     rng = np.random.RandomState(3)
-    assert not np.array_equal(ae.sample(5, random_state=rng), ae.sample(5, random_state=rng))
+    assert not np.array_equal(
+        ae.sample(5, random_state=rng), ae.sample(5, random_state=rng)
+    )
 
 
 def test_plain_samples_come_from_a_density_of_the_training_codes(X):

@@ -4,8 +4,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from skae import AutoencoderTransformer
-from skae import plotting
+from skae import AutoencoderTransformer, plotting
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +62,9 @@ def test_latent_grid_is_the_tutorials_10x10(ae2):
     ax = fig.axes[0]
     mosaic = ax.get_images()[0].get_array()
     assert mosaic.shape == (80, 80)  # 10 x 10 digits of 8 x 8
-    assert [t.get_text() for t in ax.get_xticklabels()] == [str(v) for v in range(-5, 5)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        str(v) for v in range(-5, 5)
+    ]
     # the top-left tile is decoded from z = (-5, 4)
     expected = ae2.inverse_transform(np.array([[-5.0, 4.0]])).reshape(8, 8)
     np.testing.assert_allclose(mosaic[:8, :8], np.clip(expected, 0, 1), rtol=1e-5)

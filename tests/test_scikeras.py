@@ -32,8 +32,12 @@ def test_codes_feed_a_keras_classifier():
         [
             ("scale", MinMaxScaler()),
             ("ae", AutoencoderTransformer(z_dim=8, epochs=40, random_state=0)),
-            ("clf", scikeras_wrappers.KerasClassifier(
-                softmax_classifier, epochs=60, verbose=0, random_state=0)),
+            (
+                "clf",
+                scikeras_wrappers.KerasClassifier(
+                    softmax_classifier, epochs=60, verbose=0, random_state=0
+                ),
+            ),
         ]
     )
     pipe.fit(X_train, y_train)

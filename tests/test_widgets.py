@@ -7,7 +7,7 @@ from sklearn.datasets import load_digits
 from skae import AutoencoderTransformer
 
 pytest.importorskip("ipywidgets")
-from skae.widgets import explore_latent  # noqa: E402
+from skae.widgets import explore_latent
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,9 @@ def test_starts_at_the_mean_code_of_X(ae2):
     ae, X = ae2
     explorer = explore_latent(ae, X=X, scale=2)
     np.testing.assert_allclose(explorer.code(), ae.transform(X).mean(axis=0), rtol=1e-6)
-    import matplotlib.image
     import io
+
+    import matplotlib.image
 
     png = matplotlib.image.imread(io.BytesIO(bytes(explorer.image.value)))
     assert png.shape[:2] == (16, 16)  # 8x8 pixels shown twice as large

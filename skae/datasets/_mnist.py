@@ -125,7 +125,10 @@ def load_mnist(
 
     def read(kind):
         return np.concatenate(
-            [_read_idx(folder, f"{split}-{kind}", download_if_missing) for split in splits]
+            [
+                _read_idx(folder, f"{split}-{kind}", download_if_missing)
+                for split in splits
+            ]
         )
 
     images, labels = read("images"), read("labels")
@@ -193,7 +196,7 @@ def _download(folder, filename):
                 downloader=pooch.HTTPDownloader(timeout=30),
             )
             return Path(path)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure: try the next mirror
             errors.append(f"{mirror}: {exc}")
     raise OSError("every mirror failed: " + "; ".join(errors))
 

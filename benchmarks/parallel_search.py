@@ -1,0 +1,60 @@
+"""A 4-candidate GridSearchCV with n_jobs=1 against n_jobs=2.
+
+    python benchmarks/parallel_search.py [--data-home ../shared/data/mnist]
+
+Each search runs in a fresh interpreter, so that both pay TensorFlow's start
+the same way; the figure is the wall time of ``search.fit``. Two workloads:
+small dense models on scikit-learn's digits, and convolutional models on
+6,000 MNIST images (with ``--data-home``).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+
+SEARCH = """
+import json, time
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from skae import AutoencoderTransformer
+if {data_home!r} is None:
+    X, image_shape, epochs = load_digits().data / 16, None, 40
+else:
+    from skae.datasets import load_mnist
+    X = load_mnist(data_home={data_home!r}).data[:6000]
+    image_shape, epochs = (28, 28), 3
+search = GridSearchCV(
+    AutoencoderTransformer(
+        image_shape=image_shape, epochs=epochs, early_stopping=False, random_state=0
+    ),
+    {{"z_dim": [2, 4, 8, 16]}}, cv=2, n_jobs={n_jobs},
+)
+start = time.perf_counter()
+search.fit(X)
+print(json.dumps({{"n_jobs": {n_jobs}, "seconds": time.perf_counter() - start,
+                  "scores": search.cv_results_["mean_test_score"].tolist()}}))
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-home", help="MNIST folder: conv workload")
+    args = parser.parse_args()
+    results = []
+    for n_jobs in (1, 2):
+        code = SEARCH.format(n_jobs=n_jobs, data_home=args.data_home)
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(f"n_jobs={n_jobs}: {results[-1]['seconds']:.1f} s", flush=True)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

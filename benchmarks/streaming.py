@@ -1,0 +1,101 @@
+"""partial_fit over a memory-mapped MNIST against fit, with peak memory.
+
+    python benchmarks/streaming.py --data-home ../shared/data/mnist
+
+Each run is a fresh interpreter whose peak resident memory (ru_maxrss) is
+reported, and for streaming also the peak of its anonymous memory (RssAnon,
+sampled after every chunk): the pages of a memory map that have been read
+count in the resident size but belong to the page cache, which the kernel
+reclaims at will. Streaming 60,000 and 120,000 images (MNIST twice) from a
+memory-mapped .npy file in chunks of 5,000 should peak at the same
+anonymous memory,
+and streaming for as many passes as ``fit`` has epochs should reach a
+comparable test error.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+RUN = """
+import json, resource, time
+import numpy as np
+from skae import AutoencoderTransformer
+from skae.datasets import load_mnist
+from skae.metrics import reconstruction_error
+X_test = load_mnist(data_home={data_home!r}, subset="test").data
+ae = AutoencoderTransformer(10, image_shape=(28, 28), random_state=0,
+                            epochs={passes}, validation_fraction=0, early_stopping=False)
+def anonymous_mb():
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("RssAnon"))
+    return int(line.split()[1]) / 1024
+peak_anonymous = 0
+start = time.perf_counter()
+if {stream}:
+    X = np.load({path!r}, mmap_mode="r")
+    for _ in range({passes}):
+        for i in range(0, len(X), 5000):
+            ae.partial_fit(X[i:i + 5000])
+            peak_anonymous = max(peak_anonymous, anonymous_mb())
+else:
+    ae.fit(np.load({path!r}))
+seconds = time.perf_counter() - start
+print(json.dumps({{"seconds": seconds, "test_mse": reconstruction_error(ae, X_test),
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_anonymous_mb_while_streaming": peak_anonymous or None}}))
+"""
+
+
+def run(**kwargs):
+    out = subprocess.run(
+        [sys.executable, "-c", RUN.format(**kwargs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-home", required=True)
+    parser.add_argument("--passes", type=int, default=2)
+    args = parser.parse_args()
+    from skae.datasets import load_mnist
+
+    X = load_mnist(data_home=args.data_home).data
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        single, double = Path(tmp) / "x60k.npy", Path(tmp) / "x120k.npy"
+        np.save(single, X)
+        np.save(double, np.concatenate([X, X]))
+        del X
+        common = {"data_home": args.data_home}
+        cases = {
+            f"fit, 60k in memory, {args.passes} epochs": dict(
+                path=str(single), stream=False, passes=args.passes
+            ),
+            f"partial_fit, 60k memory-mapped, {args.passes} passes": dict(
+                path=str(single), stream=True, passes=args.passes
+            ),
+            "partial_fit, 60k memory-mapped, 1 pass": dict(
+                path=str(single), stream=True, passes=1
+            ),
+            "partial_fit, 120k memory-mapped, 1 pass": dict(
+                path=str(double), stream=True, passes=1
+            ),
+        }
+        for name, case in cases.items():
+            results[name] = run(**common, **case)
+            print(name, results[name], flush=True)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
