@@ -1,0 +1,317 @@
+"""skae's performance benchmarks on real MNIST, in one run on one machine.
+
+    python benchmarks/run_all.py --data-home ../shared/data/mnist --out benchmarks/results
+
+Writes ``performance.json`` and ``performance.md`` into ``--out``:
+
+- fit overhead: ``AutoencoderTransformer.fit`` against the same Keras model
+  (the tutorial's preset, RMSprop 3e-4, batch 64) trained by hand with
+  ``model.fit``, on the same data;
+- time to quality: the tutorial's recipe against skae's defaults for equal
+  epochs, at ``z_dim`` 2, 10 and 30, beside PCA;
+- encode/decode throughput against PCA and against the Keras models called
+  directly;
+- peak resident memory of ``fit`` on full MNIST, beside the data's size;
+- achieved training FLOP/s of the default model against the machine's peak.
+
+``--quick`` runs everything on a small slice in a minute or two (the smoke
+test does). Each timed fit runs in this process one after the other; run
+nothing else on the machine meanwhile.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.decomposition import PCA
+
+from skae import AutoencoderTransformer
+from skae.datasets import load_mnist
+from skae.metrics import reconstruction_error
+
+TUTORIAL = {
+    "architecture": "tutorial",
+    "optimizer": "rmsprop",
+    "learning_rate": 3e-4,
+    "batch_size": 64,
+}
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return result, time.perf_counter() - start
+
+
+def fit_overhead(X, epochs):
+    """Seconds of our fit and of a hand-written model.fit, same model and data."""
+    import keras
+
+    from skae.architectures import tutorial_autoencoder
+
+    ours = AutoencoderTransformer(
+        10,
+        image_shape=(28, 28),
+        epochs=epochs,
+        validation_fraction=0,
+        early_stopping=False,
+        random_state=0,
+        **TUTORIAL,
+    )
+    _, ours_seconds = timed(lambda: ours.fit(X))
+
+    def by_hand():
+        encoder, decoder = tutorial_autoencoder((28, 28, 1), 10, seed=0)
+        inputs = keras.Input((28, 28, 1))
+        model = keras.Model(inputs, decoder(encoder(inputs)))
+        model.compile(keras.optimizers.RMSprop(3e-4), "mean_squared_error")
+        images = X.reshape(-1, 28, 28, 1)
+        model.fit(images, images, batch_size=64, epochs=epochs, shuffle=True, verbose=0)
+
+    _, keras_seconds = timed(by_hand)
+    return {
+        "skae_fit_s": ours_seconds,
+        "keras_fit_s": keras_seconds,
+        "ratio": ours_seconds / keras_seconds,
+    }
+
+
+def time_to_quality(X_train, X_test, z_dims, epochs):
+    rows = []
+    for z_dim in z_dims:
+        pca, pca_seconds = timed(lambda: PCA(z_dim, random_state=0).fit(X_train))
+        rows.append(
+            {
+                "recipe": "PCA",
+                "z_dim": z_dim,
+                "epochs": None,
+                "test_mse": reconstruction_error(pca, X_test),
+                "fit_s": pca_seconds,
+            }
+        )
+        for recipe, params in [("tutorial", TUTORIAL), ("skae defaults", {})]:
+            model = AutoencoderTransformer(
+                z_dim, image_shape=(28, 28), epochs=epochs, random_state=0, **params
+            )
+            _, seconds = timed(lambda: model.fit(X_train))
+            rows.append(
+                {
+                    "recipe": recipe,
+                    "z_dim": z_dim,
+                    "epochs": model.n_iter_,
+                    "test_mse": reconstruction_error(model, X_test),
+                    "fit_s": seconds,
+                }
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+def throughput(X_train, X_test):
+    """Images per second of transform and inverse_transform."""
+    ae = AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0)
+    ae.fit(X_train[:2000])
+    pca = PCA(10).fit(X_train)
+    Z = ae.transform(X_test)
+    images = X_test.reshape(-1, 28, 28, 1)
+    cases = {
+        "skae transform": lambda: ae.transform(X_test),
+        "skae inverse_transform": lambda: ae.inverse_transform(Z),
+        "keras encoder_.predict": lambda: ae.encoder_.predict(
+            images, batch_size=ae.batch_size, verbose=0
+        ),
+        "keras decoder_.predict": lambda: ae.decoder_.predict(
+            Z, batch_size=ae.batch_size, verbose=0
+        ),
+        "PCA transform": lambda: pca.transform(X_test),
+        "PCA inverse_transform": lambda: pca.inverse_transform(pca.transform(X_test)),
+    }
+    results = {}
+    for name, call in cases.items():
+        call()  # warm up: traced functions, caches
+        _, seconds = timed(call)
+        results[name] = len(X_test) / seconds
+    return results
+
+
+MEMORY_RUN = """
+import resource, numpy as np
+from skae import AutoencoderTransformer
+from skae.datasets import load_mnist
+X = load_mnist(data_home={data_home!r}).data[:{n}]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0).fit(X)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before / 1024, after / 1024)
+"""
+
+
+def memory(data_home, n):
+    """Peak RSS before and after fit, for the full data and for 1,000 images."""
+    results = {"data_mb": n * 784 * 4 / 2**20}
+    for label, size in [("full", n), ("1000 images", 1000)]:
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_RUN.format(data_home=data_home, n=size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        results[f"peak_rss_mb_after_loading ({label})"] = float(out[-2])
+        results[f"peak_rss_mb_after_fit ({label})"] = float(out[-1])
+    return results
+
+
+def forward_flops(model):
+    """Multiply-adds of Conv2D, Conv2DTranspose and Dense layers, times two."""
+    import keras
+
+    macs = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            macs += forward_flops(layer) / 2
+        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+            kh, kw = layer.kernel_size
+            in_channels = layer.input.shape[-1]
+            out_h, out_w, out_c = layer.output.shape[1:]
+            if isinstance(layer, keras.layers.Conv2DTranspose):
+                out_h, out_w = layer.input.shape[1:3]
+            macs += out_h * out_w * out_c * kh * kw * in_channels
+        elif isinstance(layer, keras.layers.Dense):
+            macs += layer.input.shape[-1] * layer.units
+    return 2 * macs
+
+
+def achieved_compute(X_train, epochs_seconds, n_train):
+    """Training FLOP/s of the default model (backward taken as twice forward)."""
+    ae = AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0)
+    ae.fit(X_train[:256])
+    per_image = forward_flops(ae.encoder_) + forward_flops(ae.decoder_)
+    achieved = 3 * per_image * n_train / epochs_seconds
+    # Zen 4 (this machine's EPYC): two 256-bit FMA pipes per core, 32 FP32
+    # FLOP per cycle per core.
+    ghz = _cpu_ghz()
+    peak = os.cpu_count() * 32 * ghz * 1e9
+    return {
+        "forward_mflop_per_image": per_image / 1e6,
+        "achieved_gflops": achieved / 1e9,
+        "peak_gflops": peak / 1e9,
+        "share_of_peak": achieved / peak,
+        "cpu_ghz": ghz,
+    }
+
+
+def _cpu_ghz():
+    with open("/proc/cpuinfo") as f:
+        mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
+    return mhz[0] / 1000
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home")
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+
+    train = load_mnist(data_home=args.data_home, subset="train")
+    test = load_mnist(data_home=args.data_home, subset="test")
+    n_train = 1_000 if args.quick else len(train.data)
+    epochs = 1 if args.quick else args.epochs
+    X_train, X_test = train.data[:n_train], test.data[: 500 if args.quick else None]
+    z_dims = [10] if args.quick else [2, 10, 30]
+
+    report = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "n_train": n_train,
+        "epochs": epochs,
+    }
+    report["fit_overhead"] = fit_overhead(X_train, 1 if args.quick else 2)
+    print(report["fit_overhead"], flush=True)
+    report["time_to_quality"] = time_to_quality(X_train, X_test, z_dims, epochs)
+    default_10 = next(
+        r
+        for r in report["time_to_quality"]
+        if r["recipe"] == "skae defaults" and r["z_dim"] == 10
+    )
+    report["achieved_compute"] = achieved_compute(
+        X_train, default_10["fit_s"] / default_10["epochs"], n_train
+    )
+    report["throughput_images_per_s"] = throughput(X_train, X_test)
+    report["memory"] = memory(args.data_home, n_train)
+    report["peak_rss_mb_this_process"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "performance.json").write_text(json.dumps(report, indent=2))
+    (out / "performance.md").write_text(_markdown(report))
+    print(_markdown(report))
+
+
+def _markdown(report):
+    lines = [
+        "# skae performance on MNIST",
+        "",
+        f"Machine: {report['machine']}; {report['n_train']} training images.",
+        "",
+        "## Fit overhead (tutorial preset, RMSprop 3e-4, batch 64)",
+        "",
+        "| skae fit s | Keras model.fit s | ratio |",
+        "| --- | --- | --- |",
+    ]
+    f = report["fit_overhead"]
+    lines.append(
+        f"| {f['skae_fit_s']:.1f} | {f['keras_fit_s']:.1f} | {f['ratio']:.3f} |"
+    )
+    lines += [
+        "",
+        f"## Time to quality ({report['epochs']} epochs)",
+        "",
+        "| recipe | z_dim | epochs | test MSE | fit s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in report["time_to_quality"]:
+        lines.append(
+            f"| {r['recipe']} | {r['z_dim']} | {r['epochs'] or ''} | "
+            f"{r['test_mse']:.5f} | {r['fit_s']:.1f} |"
+        )
+    lines += [
+        "",
+        "## Throughput (images per second, 10,000 test images)",
+        "",
+        "| call | images/s |",
+        "| --- | --- |",
+    ]
+    lines += [
+        f"| {k} | {v:,.0f} |" for k, v in report["throughput_images_per_s"].items()
+    ]
+    lines += ["", "## Memory", "", "| | MB |", "| --- | --- |"]
+    lines += [f"| {k} | {v:.0f} |" for k, v in report["memory"].items()]
+    c = report["achieved_compute"]
+    lines += [
+        "",
+        "## Achieved compute (default model, training)",
+        "",
+        f"{c['forward_mflop_per_image']:.1f} MFLOP per image forward; "
+        f"{c['achieved_gflops']:.1f} GFLOP/s achieved against a peak of "
+        f"{c['peak_gflops']:.0f} GFLOP/s ({c['share_of_peak']:.1%}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
