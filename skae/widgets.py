@@ -22,6 +22,19 @@ class LatentExplorer:
         The decoded image, as PNG.
     widget : ipywidgets.VBox
         Sliders above the image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from skae.widgets import explore_latent
+    >>> pca = PCA(2).fit(np.random.RandomState(0).rand(30, 16))
+    >>> explorer = explore_latent(pca, scale=1)
+    >>> explorer.sliders[1].value = -2.0  # what dragging z2 does
+    >>> explorer.decode().shape
+    (4, 4)
+    >>> bytes(explorer.image.value[:4])
+    b'\x89PNG'
     """
 
     def __init__(
