@@ -13,10 +13,19 @@ MNIST = ROOT.parent / "shared" / "data" / "mnist"
 pytestmark = pytest.mark.skipif(not MNIST.is_dir(), reason="real MNIST not found")
 
 
-def run(script, *args, cwd):
+def run_quick(script, out):
+    """Run a benchmark with --quick on real MNIST, writing into ``out``."""
     subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *args],
-        cwd=cwd,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / script),
+            "--quick",
+            "--data-home",
+            str(MNIST),
+            "--out",
+            str(out),
+        ],
+        cwd=out,
         check=True,
         capture_output=True,
         text=True,
@@ -24,15 +33,7 @@ def run(script, *args, cwd):
 
 
 def test_performance_benchmarks_quick(tmp_path):
-    run(
-        "run_all.py",
-        "--quick",
-        "--data-home",
-        str(MNIST),
-        "--out",
-        str(tmp_path),
-        cwd=tmp_path,
-    )
+    run_quick("run_all.py", tmp_path)
     report = json.loads((tmp_path / "performance.json").read_text())
     assert report["fit_overhead"]["ratio"] > 0
     assert {r["recipe"] for r in report["time_to_quality"]} == {
@@ -47,15 +48,7 @@ def test_performance_benchmarks_quick(tmp_path):
 
 
 def test_generative_benchmark_quick(tmp_path):
-    run(
-        "generative.py",
-        "--quick",
-        "--data-home",
-        str(MNIST),
-        "--out",
-        str(tmp_path),
-        cwd=tmp_path,
-    )
+    run_quick("generative.py", tmp_path)
     report = json.loads((tmp_path / "generative.json").read_text())
     denoising = report["denoising_mse_vs_clean (noise std 0.5)"]
     assert set(denoising) == {
