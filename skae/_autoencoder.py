@@ -2,6 +2,7 @@
 
 import math
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import (
@@ -74,8 +75,16 @@ class AutoencoderTransformer(
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"}, default="adam"
         Keras optimizer, created fresh for each ``fit``.
 
-    learning_rate : float, default=1e-3
-        The optimizer's learning rate.
+    learning_rate : float, default=2e-3
+        The optimizer's (initial) learning rate.
+
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` lowers the learning rate at the start of each epoch,
+        along half a cosine, from ``learning_rate`` towards zero at
+        ``epochs``: on MNIST it reaches a lower error than a constant rate in
+        as many epochs. Each :meth:`partial_fit` call is one epoch at
+        ``learning_rate``. Choose ``"constant"`` when ``callbacks`` hold a
+        learning-rate callback of your own.
 
     validation_fraction : float in [0, 1), default=0.1
         Share of the training data held out, at random, to monitor the
@@ -134,7 +143,8 @@ class AutoencoderTransformer(
         Maps codes back to ``(n, *input_shape_)``.
 
     history_ : dict of str to list of float
-        Loss (and ``val_loss``) per epoch, as recorded by Keras.
+        Loss (and ``val_loss``, and ``learning_rate`` with the cosine
+        schedule) per epoch, as recorded by Keras.
 
     n_iter_ : int
         Number of epochs run.
@@ -188,7 +198,7 @@ class AutoencoderTransformer(
     (1797, 64)
     """
 
-    _parameter_constraints = {
+    _parameter_constraints: ClassVar[dict] = {
         "z_dim": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
         "architecture": [StrOptions(_ARCHITECTURES), callable],
@@ -197,6 +207,7 @@ class AutoencoderTransformer(
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"cosine", "constant"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 1, None, closed="left")],
@@ -219,7 +230,8 @@ class AutoencoderTransformer(
         epochs=100,
         batch_size=128,
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate=2e-3,
+        learning_rate_schedule="cosine",
         validation_fraction=0.1,
         early_stopping=True,
         patience=10,
@@ -239,6 +251,7 @@ class AutoencoderTransformer(
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.patience = patience
@@ -529,6 +542,8 @@ class AutoencoderTransformer(
             X_val,
             batch_size=self.batch_size,
             epochs=epochs,
+            learning_rate=self.learning_rate,
+            learning_rate_schedule=self.learning_rate_schedule,
             early_stopping=early_stopping,
             patience=self.patience,
             callbacks=self.callbacks or [],

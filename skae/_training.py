@@ -143,6 +143,8 @@ def train(
     *,
     batch_size,
     epochs,
+    learning_rate,
+    learning_rate_schedule,
     early_stopping,
     patience,
     callbacks,
@@ -153,11 +155,24 @@ def train(
 ):
     """Fit ``model`` to reconstruct ``X_train``; return the history as a dict.
 
+    With ``learning_rate_schedule="cosine"``, epoch ``i`` (counted from 0 in
+    this call) trains at ``learning_rate * (1 + cos(pi * i / epochs)) / 2``.
     With ``early_stopping``, training stops once the validation loss (the
     training loss when ``X_val`` is None) has not improved for ``patience``
     epochs, and the weights of the best epoch are restored.
     """
+    # Every call starts at the set rate, even after a cosine fit ended near
+    # zero or set_params changed it between partial_fit calls.
+    model.optimizer.learning_rate = learning_rate
     callbacks = list(callbacks)  # never append to the user's list
+    if learning_rate_schedule == "cosine":
+        callbacks.append(
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch: float(
+                    learning_rate * (1 + np.cos(np.pi * epoch / epochs)) / 2
+                )
+            )
+        )
     if early_stopping:
         callbacks.append(
             keras.callbacks.EarlyStopping(

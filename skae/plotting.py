@@ -252,6 +252,9 @@ def _center_code(estimator, X=None):
 def plot_history(history, *, ax=None):
     """Training curves: loss (and validation loss) per epoch.
 
+    Entries of the history that are not losses (the learning rate) are left
+    out: they do not share the losses' axis.
+
     Parameters
     ----------
     history : fitted AutoencoderTransformer or dict
@@ -265,13 +268,17 @@ def plot_history(history, *, ax=None):
     Examples
     --------
     >>> from skae.plotting import plot_history
-    >>> fig = plot_history({"loss": [0.1, 0.05], "val_loss": [0.12, 0.07]})
+    >>> fig = plot_history(
+    ...     {"loss": [0.1, 0.05], "val_loss": [0.12, 0.07], "learning_rate": [1, 0]}
+    ... )
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['loss', 'val_loss']
     """
     history = getattr(history, "history_", history)
     fig, ax = _axes(ax, (6, 4))
     for name, values in history.items():
+        if not name.endswith("loss"):
+            continue
         ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=name)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")

@@ -115,9 +115,13 @@ def test_shapes_dtypes_and_fitted_attributes(small_fit):
     assert ae.image_shape_ is None and ae.input_shape_ == (64,)
     assert ae.n_iter_ == 3
     assert type(ae.history_) is dict
-    assert set(ae.history_) == {"loss", "val_loss"}
+    assert set(ae.history_) == {"loss", "val_loss", "learning_rate"}
     assert all(type(v) is float for v in ae.history_["loss"])
     assert len(ae.history_["val_loss"]) == ae.n_iter_
+    # The default cosine schedule, over epochs=3: 1, 3/4, 1/4 of the rate.
+    np.testing.assert_allclose(
+        ae.history_["learning_rate"], [2e-3, 1.5e-3, 0.5e-3], rtol=1e-6
+    )
     assert isinstance(ae.encoder_, keras.Model)
     assert isinstance(ae.decoder_, keras.Model)
 
@@ -285,7 +289,7 @@ def test_without_validation_or_early_stopping_all_epochs_run(digits):
         early_stopping=False,
         random_state=0,
     ).fit(X)
-    assert ae.n_iter_ == 4 and set(ae.history_) == {"loss"}
+    assert ae.n_iter_ == 4 and set(ae.history_) == {"loss", "learning_rate"}
 
 
 def test_model_checkpoint_is_passed_through(digits, tmp_path):

@@ -31,6 +31,25 @@ def test_partial_fit_builds_once_and_keeps_optimizer_state(X):
     assert ae.transform(X).shape == (len(X), 4)
 
 
+def test_partial_fit_after_cosine_fit_trains_at_the_set_rate(X):
+    ae = AutoencoderTransformer(z_dim=2, epochs=4, random_state=0).fit(X[:300])
+    # The cosine schedule ends the fit at a small fraction of the rate ...
+    assert ae.history_["learning_rate"][-1] < 0.2 * ae.learning_rate
+    # ... but each partial_fit call is one epoch at learning_rate, as set now.
+    ae.partial_fit(X[300:600])
+    ae.set_params(learning_rate=5e-4).partial_fit(X[600:900])
+    assert ae.history_["learning_rate"][-2:] == pytest.approx([2e-3, 5e-4])
+    assert float(ae._autoencoder.optimizer.learning_rate) == pytest.approx(5e-4)
+
+
+def test_constant_schedule_keeps_the_rate(X):
+    ae = AutoencoderTransformer(
+        z_dim=2, epochs=3, learning_rate_schedule="constant", random_state=0
+    ).fit(X[:300])
+    assert "learning_rate" not in ae.history_
+    assert float(ae._autoencoder.optimizer.learning_rate) == pytest.approx(2e-3)
+
+
 def test_partial_fit_validates_every_chunk(X):
     ae = AutoencoderTransformer(z_dim=2, random_state=0).partial_fit(X[:100])
     with pytest.raises(ValueError, match="X has 10 features"):
@@ -44,7 +63,7 @@ def test_streaming_from_a_memory_map_matches_fit(X, tmp_path):
     path = tmp_path / "digits.npy"
     np.save(path, X)
     stream = np.load(path, mmap_mode="r")
-    params = dict(z_dim=8, batch_size=64, random_state=0)
+    params = {"z_dim": 8, "batch_size": 64, "random_state": 0}
     n_passes, chunk = 30, 600
     streamed = AutoencoderTransformer(**params)
     for _ in range(n_passes):
@@ -113,6 +132,10 @@ def test_tensorflow_gets_the_thread_budget_of_a_joblib_worker():
     )
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert out.split() == ["1", "1"]
