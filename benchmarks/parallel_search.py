@@ -2,6 +2,9 @@
 
     python benchmarks/parallel_search.py [--data-home ../shared/data/mnist]
 
+Writes ``parallel_search.json`` into ``--out``. ``--quick`` searches 600
+samples for one epoch, as the smoke test does.
+
 Each search runs in a fresh interpreter, so that both pay TensorFlow's start
 the same way; the figure is the wall time of ``search.fit``. Two workloads:
 small dense models on scikit-learn's digits, and convolutional models on
@@ -12,6 +15,7 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 SEARCH = """
 import json, time
@@ -25,6 +29,8 @@ else:
     from skae.datasets import load_mnist
     X = load_mnist(data_home={data_home!r}).data[:6000]
     image_shape, epochs = (28, 28), 3
+if {quick}:
+    X, epochs = X[:600], 1
 search = GridSearchCV(
     AutoencoderTransformer(
         image_shape=image_shape, epochs=epochs, early_stopping=False, random_state=0
@@ -41,10 +47,12 @@ print(json.dumps({{"n_jobs": {n_jobs}, "seconds": time.perf_counter() - start,
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-home", help="MNIST folder: conv workload")
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     results = []
     for n_jobs in (1, 2):
-        code = SEARCH.format(n_jobs=n_jobs, data_home=args.data_home)
+        code = SEARCH.format(n_jobs=n_jobs, data_home=args.data_home, quick=args.quick)
         out = subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
@@ -53,6 +61,9 @@ def main():
         ).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
         print(f"n_jobs={n_jobs}: {results[-1]['seconds']:.1f} s", flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "parallel_search.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
 

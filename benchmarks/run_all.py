@@ -44,30 +44,37 @@ TUTORIAL = {
 }
 
 
-def timed(function):
+def timed(function, *args):
     start = time.perf_counter()
-    result = function()
+    result = function(*args)
     return result, time.perf_counter() - start
 
 
-def fit_overhead(X, epochs):
-    """Seconds of our fit and of a hand-written model.fit, same model and data."""
+def fit_overhead(X, epochs, repeats):
+    """Seconds of our fit and of a hand-written model.fit, same model and data.
+
+    Both run ``repeats`` times, interleaved, after one warm-up fit each (the
+    first fit in a process pays for TensorFlow's start); the fastest run of
+    each counts, as in :mod:`timeit`, since this machine's noise only ever
+    adds time.
+    """
     import keras
 
     from skae.architectures import tutorial_autoencoder
 
-    ours = AutoencoderTransformer(
-        10,
-        image_shape=(28, 28),
-        epochs=epochs,
-        validation_fraction=0,
-        early_stopping=False,
-        random_state=0,
-        **TUTORIAL,
-    )
-    _, ours_seconds = timed(lambda: ours.fit(X))
+    def ours(X):
+        AutoencoderTransformer(
+            10,
+            image_shape=(28, 28),
+            epochs=epochs,
+            learning_rate_schedule="constant",
+            validation_fraction=0,
+            early_stopping=False,
+            random_state=0,
+            **TUTORIAL,
+        ).fit(X)
 
-    def by_hand():
+    def by_hand(X):
         encoder, decoder = tutorial_autoencoder((28, 28, 1), 10, seed=0)
         inputs = keras.Input((28, 28, 1))
         model = keras.Model(inputs, decoder(encoder(inputs)))
@@ -75,42 +82,72 @@ def fit_overhead(X, epochs):
         images = X.reshape(-1, 28, 28, 1)
         model.fit(images, images, batch_size=64, epochs=epochs, shuffle=True, verbose=0)
 
-    _, keras_seconds = timed(by_hand)
+    ours(X[:256]), by_hand(X[:256])
+    skae_s, keras_s = [], []
+    for _ in range(repeats):
+        skae_s.append(timed(ours, X)[1])
+        keras_s.append(timed(by_hand, X)[1])
     return {
-        "skae_fit_s": ours_seconds,
-        "keras_fit_s": keras_seconds,
-        "ratio": ours_seconds / keras_seconds,
+        "epochs": epochs,
+        "skae_fit_s": skae_s,
+        "keras_fit_s": keras_s,
+        "ratio": min(skae_s) / min(keras_s),
     }
 
 
-def time_to_quality(X_train, X_test, z_dims, epochs):
+def time_to_quality(X_train, X_test, z_dims, epochs, repeats):
+    """Test MSE and fit seconds of PCA, the tutorial recipe and the defaults.
+
+    At ``z_dim=10`` (the acceptance case) the two recipes are fitted
+    ``repeats`` times, interleaved, and the fastest fit counts; seeded fits
+    give the same model every time.
+    """
     rows = []
     for z_dim in z_dims:
-        pca, pca_seconds = timed(lambda: PCA(z_dim, random_state=0).fit(X_train))
+        pca, pca_seconds = timed(PCA(z_dim, random_state=0).fit, X_train)
         rows.append(
             {
                 "recipe": "PCA",
                 "z_dim": z_dim,
                 "epochs": None,
                 "test_mse": reconstruction_error(pca, X_test),
-                "fit_s": pca_seconds,
+                "fit_s": [pca_seconds],
             }
         )
-        for recipe, params in [("tutorial", TUTORIAL), ("skae defaults", {})]:
-            model = AutoencoderTransformer(
-                z_dim, image_shape=(28, 28), epochs=epochs, random_state=0, **params
-            )
-            _, seconds = timed(lambda: model.fit(X_train))
-            rows.append(
-                {
-                    "recipe": recipe,
-                    "z_dim": z_dim,
-                    "epochs": model.n_iter_,
-                    "test_mse": reconstruction_error(model, X_test),
-                    "fit_s": seconds,
-                }
-            )
-            print(rows[-1], flush=True)
+        recipes = {"tutorial": TUTORIAL, "skae defaults": {}}
+        for recipe in recipes:
+            rows.append({"recipe": recipe, "z_dim": z_dim, "fit_s": []})
+        for _ in range(repeats if z_dim == 10 else 1):
+            for row, params in zip(rows[-2:], recipes.values()):
+                model = AutoencoderTransformer(
+                    z_dim, image_shape=(28, 28), epochs=epochs, random_state=0, **params
+                )
+                row["fit_s"].append(timed(model.fit, X_train)[1])
+                row["epochs"] = model.n_iter_
+                row["test_mse"] = reconstruction_error(model, X_test)
+                print(row, flush=True)
+    return rows
+
+
+def converged(X_train, X_test, z_dims, epochs):
+    """The defaults trained for up to ``epochs`` epochs (early stopping on)."""
+    rows = []
+    for z_dim in z_dims:
+        model = AutoencoderTransformer(
+            z_dim, image_shape=(28, 28), epochs=epochs, random_state=0
+        )
+        _, seconds = timed(model.fit, X_train)
+        mse = reconstruction_error(model, X_test)
+        rows.append(
+            {
+                "z_dim": z_dim,
+                "epochs": model.n_iter_,
+                "minutes": seconds / 60,
+                "test_mse": mse,
+                "sse_per_image": mse * X_test.shape[1],
+            }
+        )
+        print(rows[-1], flush=True)
     return rows
 
 
@@ -225,6 +262,15 @@ def main(argv=None):
     parser.add_argument("--data-home")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="timed runs of each fit compared"
+    )
+    parser.add_argument(
+        "--converged-epochs",
+        type=int,
+        default=30,
+        help="epoch budget of the converged-quality runs; 0 skips them",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
 
@@ -244,9 +290,12 @@ def main(argv=None):
         "n_train": n_train,
         "epochs": epochs,
     }
-    report["fit_overhead"] = fit_overhead(X_train, 1 if args.quick else 2)
+    repeats = 1 if args.quick else args.repeats
+    report["fit_overhead"] = fit_overhead(X_train, 1, repeats + 1)
     print(report["fit_overhead"], flush=True)
-    report["time_to_quality"] = time_to_quality(X_train, X_test, z_dims, epochs)
+    report["time_to_quality"] = time_to_quality(
+        X_train, X_test, z_dims, epochs, repeats
+    )
     default_10 = next(
         r
         for r in report["time_to_quality"]
@@ -254,10 +303,17 @@ def main(argv=None):
     )
     n_fitted = n_train - int(np.ceil(0.1 * n_train))  # the default validation split
     report["achieved_compute"] = achieved_compute(
-        X_train, default_10["fit_s"] / default_10["epochs"], n_fitted
+        X_train, min(default_10["fit_s"]) / default_10["epochs"], n_fitted
     )
     report["throughput_images_per_s"] = throughput(X_train, X_test)
     report["memory"] = memory(args.data_home, n_train)
+    if args.converged_epochs:
+        report["converged"] = converged(
+            X_train,
+            X_test,
+            [10] if args.quick else [10, 30],
+            2 if args.quick else args.converged_epochs,
+        )
     report["peak_rss_mb_this_process"] = (
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     )
@@ -277,24 +333,30 @@ def _markdown(report):
         "",
         "## Fit overhead (tutorial preset, RMSprop 3e-4, batch 64)",
         "",
+        (
+            f"{report['fit_overhead']['epochs']} epoch, no validation split; "
+            "each run in seconds, the ratio of the fastest runs."
+        ),
+        "",
         "| skae fit s | Keras model.fit s | ratio |",
         "| --- | --- | --- |",
     ]
     f = report["fit_overhead"]
     lines.append(
-        f"| {f['skae_fit_s']:.1f} | {f['keras_fit_s']:.1f} | {f['ratio']:.3f} |"
+        f"| {_seconds(f['skae_fit_s'])} | {_seconds(f['keras_fit_s'])} | "
+        f"{f['ratio']:.3f} |"
     )
     lines += [
         "",
         f"## Time to quality ({report['epochs']} epochs)",
         "",
-        "| recipe | z_dim | epochs | test MSE | fit s |",
+        "| recipe | z_dim | epochs | test MSE | fit s (each run) |",
         "| --- | --- | --- | --- | --- |",
     ]
     for r in report["time_to_quality"]:
         lines.append(
             f"| {r['recipe']} | {r['z_dim']} | {r['epochs'] or ''} | "
-            f"{r['test_mse']:.5f} | {r['fit_s']:.1f} |"
+            f"{r['test_mse']:.5f} | {_seconds(r['fit_s'])} |"
         )
     lines += [
         "",
@@ -308,17 +370,36 @@ def _markdown(report):
     ]
     lines += ["", "## Memory", "", "| | MB |", "| --- | --- |"]
     lines += [f"| {k} | {v:.0f} |" for k, v in report["memory"].items()]
+    if "converged" in report:
+        lines += [
+            "",
+            "## Converged quality (skae defaults, early stopping on)",
+            "",
+            "| z_dim | epochs | minutes | test MSE | SSE per image |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {r['z_dim']} | {r['epochs']} | {r['minutes']:.1f} | "
+            f"{r['test_mse']:.5f} | {r['sse_per_image']:.2f} |"
+            for r in report["converged"]
+        ]
     c = report["achieved_compute"]
     lines += [
         "",
         "## Achieved compute (default model, training)",
         "",
-        f"{c['forward_mflop_per_image']:.1f} MFLOP per image forward; "
-        f"{c['achieved_gflops']:.1f} GFLOP/s achieved against a peak of "
-        f"{c['peak_gflops']:.0f} GFLOP/s ({c['share_of_peak']:.1%}).",
+        (
+            f"{c['forward_mflop_per_image']:.1f} MFLOP per image forward; "
+            f"{c['achieved_gflops']:.1f} GFLOP/s achieved against a peak of "
+            f"{c['peak_gflops']:.0f} GFLOP/s ({c['share_of_peak']:.1%})."
+        ),
         "",
     ]
     return "\n".join(lines)
+
+
+def _seconds(runs):
+    return ", ".join(f"{s:.1f}" for s in runs)
 
 
 if __name__ == "__main__":

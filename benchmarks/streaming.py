@@ -2,6 +2,9 @@
 
     python benchmarks/streaming.py --data-home ../shared/data/mnist
 
+Writes ``streaming.json`` into ``--out``. ``--quick`` streams 2,000 images in
+chunks of 500, as the smoke test does.
+
 Each run is a fresh interpreter whose peak resident memory (ru_maxrss) is
 reported, and for streaming also the peak of its anonymous memory (RssAnon,
 sampled after every chunk): the pages of a memory map that have been read
@@ -40,8 +43,8 @@ start = time.perf_counter()
 if {stream}:
     X = np.load({path!r}, mmap_mode="r")
     for _ in range({passes}):
-        for i in range(0, len(X), 5000):
-            ae.partial_fit(X[i:i + 5000])
+        for i in range(0, len(X), {chunk}):
+            ae.partial_fit(X[i:i + {chunk}])
             peak_anonymous = max(peak_anonymous, anonymous_mb())
 else:
     ae.fit(np.load({path!r}))
@@ -66,34 +69,50 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-home", required=True)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     from skae.datasets import load_mnist
 
     X = load_mnist(data_home=args.data_home).data
+    if args.quick:
+        X = X[:2000]
+    n, n_double = f"{len(X) // 1000}k", f"{2 * len(X) // 1000}k"
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        single, double = Path(tmp) / "x60k.npy", Path(tmp) / "x120k.npy"
+        single, double = Path(tmp) / "single.npy", Path(tmp) / "double.npy"
         np.save(single, X)
         np.save(double, np.concatenate([X, X]))
         del X
-        common = {"data_home": args.data_home}
+        common = {"data_home": args.data_home, "chunk": 500 if args.quick else 5000}
         cases = {
-            f"fit, 60k in memory, {args.passes} epochs": dict(
-                path=str(single), stream=False, passes=args.passes
-            ),
-            f"partial_fit, 60k memory-mapped, {args.passes} passes": dict(
-                path=str(single), stream=True, passes=args.passes
-            ),
-            "partial_fit, 60k memory-mapped, 1 pass": dict(
-                path=str(single), stream=True, passes=1
-            ),
-            "partial_fit, 120k memory-mapped, 1 pass": dict(
-                path=str(double), stream=True, passes=1
-            ),
+            f"fit, {n} in memory, {args.passes} epochs": {
+                "path": str(single),
+                "stream": False,
+                "passes": args.passes,
+            },
+            f"partial_fit, {n} memory-mapped, {args.passes} passes": {
+                "path": str(single),
+                "stream": True,
+                "passes": args.passes,
+            },
+            f"partial_fit, {n} memory-mapped, 1 pass": {
+                "path": str(single),
+                "stream": True,
+                "passes": 1,
+            },
+            f"partial_fit, {n_double} memory-mapped, 1 pass": {
+                "path": str(double),
+                "stream": True,
+                "passes": 1,
+            },
         }
         for name, case in cases.items():
             results[name] = run(**common, **case)
             print(name, results[name], flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "streaming.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,3 +62,36 @@ def test_generative_benchmark_quick(tmp_path):
         assert sum(values["class_counts"]) == 1000
     auc = report["anomaly_roc_auc (train 0-4, flag 5-9)"]
     assert 0 <= auc["autoencoder"] <= 1 and 0 <= auc["PCA"] <= 1
+
+
+def test_parallel_search_benchmark_quick(tmp_path):
+    run_quick("parallel_search.py", tmp_path)
+    results = json.loads((tmp_path / "parallel_search.json").read_text())
+    assert [r["n_jobs"] for r in results] == [1, 2]
+    # Both searches fit the same seeded candidates on the same folds.
+    np.testing.assert_allclose(results[0]["scores"], results[1]["scores"], rtol=1e-5)
+
+
+def test_streaming_benchmark_quick(tmp_path):
+    run_quick("streaming.py", tmp_path)
+    results = json.loads((tmp_path / "streaming.json").read_text())
+    assert len(results) == 4
+    streamed = results["partial_fit, 2k memory-mapped, 1 pass"]
+    assert streamed["peak_anonymous_mb_while_streaming"] > 0
+    assert 0 < streamed["test_mse"] < 0.2
+
+
+def test_digits_benchmark_quick(tmp_path):
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "digits_vs_pca.py"), "--quick"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[2:]] == [
+        "| PCA(10)",
+        "| autoencoder, flat rows",
+        "| autoencoder, image_shape=(8, 8)",
+    ]

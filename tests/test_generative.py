@@ -55,7 +55,7 @@ def test_denoising_beats_plain_on_noisy_inputs():
     X = load_digits().data[:1000] / 16  # with fewer, both models underfit alike
     rng = np.random.default_rng(0)
     noisy = np.clip(X + rng.normal(0, 0.5, X.shape), 0, 1)
-    params = dict(z_dim=8, epochs=60, random_state=0)
+    params = {"z_dim": 8, "epochs": 60, "random_state": 0}
     dae = AutoencoderTransformer(noise="gaussian", noise_level=0.5, **params).fit(X)
     plain = AutoencoderTransformer(**params).fit(X)
 
