@@ -33,6 +33,23 @@ class _Initializers:
         return keras.initializers.GlorotUniform(seed=seed)
 
 
+def _conv(n_filters, init, strides=1, activation="relu"):
+    """A 3x3 convolution with "same" padding and a seeded initializer."""
+    return layers.Conv2D(
+        n_filters,
+        3,
+        strides=strides,
+        padding="same",
+        activation=activation,
+        kernel_initializer=init(),
+    )
+
+
+def _dense(units, init, activation="relu"):
+    """A dense layer with a seeded initializer."""
+    return layers.Dense(units, activation=activation, kernel_initializer=init())
+
+
 def _code_layer(z_dim, variational, init):
     """The encoder's linear output: the code, or its means and log-variances."""
     if variational:
@@ -86,17 +103,15 @@ def dense_autoencoder(
     inputs = keras.Input(input_shape, name="x")
     x = layers.Flatten()(inputs) if len(input_shape) > 1 else inputs
     for units in hidden_units:
-        x = layers.Dense(units, activation="relu", kernel_initializer=init())(x)
+        x = _dense(units, init)(x)
     z = _code_layer(z_dim, variational, init)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
     codes = keras.Input((z_dim,), name="z")
     x = codes
     for units in reversed(hidden_units):
-        x = layers.Dense(units, activation="relu", kernel_initializer=init())(x)
-    x = layers.Dense(
-        n_features, activation=output_activation, kernel_initializer=init()
-    )(x)
+        x = _dense(units, init)(x)
+    x = _dense(n_features, init, activation=output_activation)(x)
     if len(input_shape) > 1:
         x = layers.Reshape(input_shape)(x)
     decoder = keras.Model(codes, x, name="decoder")
@@ -131,9 +146,9 @@ def conv_autoencoder(
     z_dim : int
         Size of the latent code.
     filters : tuple of int, default=(32, 64)
-        Filters of the encoder's convolutions. Each decoder step outputs the
-        filters of the encoder layer it mirrors' input, ``filters[0]`` for
-        the last one.
+        Filters of the encoder's convolutions. The decoder's steps mirror
+        them: they output ``filters[-2], ..., filters[0]`` channels, then
+        ``filters[0]`` again for the final convolution to read.
     hidden_units : tuple of int, default=(256,)
         Widths of the ReLU dense layers between the flattened feature map
         and the code; the decoder uses them reversed. With ``()`` the code is
@@ -173,26 +188,13 @@ def conv_autoencoder(
     height, width, channels = input_shape
     init = _Initializers(seed)
 
-    def conv(n_filters, strides=1, activation="relu"):
-        return layers.Conv2D(
-            n_filters,
-            3,
-            strides=strides,
-            padding="same",
-            activation=activation,
-            kernel_initializer=init(),
-        )
-
-    def dense(units):
-        return layers.Dense(units, activation="relu", kernel_initializer=init())
-
     inputs = keras.Input(input_shape, name="x")
     x = inputs
     for n_filters in filters:
-        x = conv(n_filters, strides=2)(x)
+        x = _conv(n_filters, init, strides=2)(x)
     x = layers.Flatten()(x)
     for units in hidden_units:
-        x = dense(units)(x)
+        x = _dense(units, init)(x)
     z = _code_layer(z_dim, variational, init)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
@@ -203,8 +205,8 @@ def conv_autoencoder(
     codes = keras.Input((z_dim,), name="z")
     x = codes
     for units in reversed(hidden_units):
-        x = dense(units)(x)
-    x = dense(small_h * small_w * filters[-1])(x)
+        x = _dense(units, init)(x)
+    x = _dense(small_h * small_w * filters[-1], init)(x)
     x = layers.Reshape((small_h, small_w, filters[-1]))(x)
     # Step i mirrors the encoder's layer -1 - i, so it outputs that layer's
     # input channels: filters[-2], ..., filters[0], then filters[0] again
@@ -221,11 +223,11 @@ def conv_autoencoder(
             )(x)
         else:
             x = layers.UpSampling2D(2)(x)
-            x = conv(n_filters)(x)
+            x = _conv(n_filters, init)(x)
     extra_h, extra_w = small_h * factor - height, small_w * factor - width
     if extra_h or extra_w:
         x = layers.Cropping2D(((0, extra_h), (0, extra_w)))(x)
-    x = conv(channels, activation=output_activation)(x)
+    x = _conv(channels, init, activation=output_activation)(x)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder
 
@@ -279,34 +281,22 @@ def tutorial_autoencoder(
         )
     init = _Initializers(seed)
 
-    def conv(n_filters, strides=1, activation="relu"):
-        return layers.Conv2D(
-            n_filters,
-            3,
-            strides=strides,
-            padding="same",
-            activation=activation,
-            kernel_initializer=init(),
-        )
-
     inputs = keras.Input(input_shape, name="x")
     x = inputs
     for strides in (2, 1, 2, 1):
-        x = conv(8, strides)(x)
+        x = _conv(8, init, strides)(x)
     x = layers.Flatten()(x)
     z = _code_layer(z_dim, variational, init)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
     small_h, small_w = height // 4, width // 4
     codes = keras.Input((z_dim,), name="z")
-    x = layers.Dense(
-        small_h * small_w * 64, activation="relu", kernel_initializer=init()
-    )(codes)
+    x = _dense(small_h * small_w * 64, init)(codes)
     x = layers.Reshape((small_h, small_w, 64))(x)
-    x = conv(64)(x)
+    x = _conv(64, init)(x)
     x = layers.UpSampling2D(2)(x)
-    x = conv(32)(x)
+    x = _conv(32, init)(x)
     x = layers.UpSampling2D(2)(x)
-    x = conv(channels, activation=output_activation)(x)
+    x = _conv(channels, init, activation=output_activation)(x)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder
