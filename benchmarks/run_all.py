@@ -40,6 +40,7 @@ TUTORIAL = {
     "architecture": "tutorial",
     "optimizer": "rmsprop",
     "learning_rate": 3e-4,
+    "learning_rate_schedule": "constant",
     "batch_size": 64,
 }
 
@@ -67,7 +68,6 @@ def fit_overhead(X, epochs, repeats):
             10,
             image_shape=(28, 28),
             epochs=epochs,
-            learning_rate_schedule="constant",
             validation_fraction=0,
             early_stopping=False,
             random_state=0,
