@@ -2,7 +2,8 @@
 
     python benchmarks/parallel_search.py [--data-home ../shared/data/mnist]
 
-Writes ``parallel_search.json`` into ``--out``. ``--quick`` searches 600
+Writes ``parallel_search_digits.json`` (or ``parallel_search_mnist.json``
+with ``--data-home``) into ``--out``. ``--quick`` searches 600
 samples for one epoch, as the smoke test does.
 
 Each search runs in a fresh interpreter, so that both pay TensorFlow's start
@@ -63,7 +64,8 @@ def main():
         print(f"n_jobs={n_jobs}: {results[-1]['seconds']:.1f} s", flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "parallel_search.json").write_text(json.dumps(results, indent=2))
+    workload = "digits" if args.data_home is None else "mnist"
+    (out / f"parallel_search_{workload}.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
 

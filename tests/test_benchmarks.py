@@ -66,7 +66,7 @@ def test_generative_benchmark_quick(tmp_path):
 
 def test_parallel_search_benchmark_quick(tmp_path):
     run_quick("parallel_search.py", tmp_path)
-    results = json.loads((tmp_path / "parallel_search.json").read_text())
+    results = json.loads((tmp_path / "parallel_search_mnist.json").read_text())
     assert [r["n_jobs"] for r in results] == [1, 2]
     # Both searches fit the same seeded candidates on the same folds.
     np.testing.assert_allclose(results[0]["scores"], results[1]["scores"], rtol=1e-5)
