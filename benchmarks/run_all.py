@@ -16,7 +16,8 @@ Writes ``performance.json`` and ``performance.md`` into ``--out``:
 
 ``--quick`` runs everything on a small slice in a minute or two (the smoke
 test does). Each timed fit runs in this process one after the other; run
-nothing else on the machine meanwhile.
+nothing else on the machine meanwhile. Linux only: the CPU's model and clock
+come from /proc/cpuinfo, and its peak from ``--flop-per-cycle``.
 """
 
 import argparse
@@ -228,7 +229,7 @@ def forward_flops(model):
     return 2 * macs
 
 
-def achieved_compute(X_train, epochs_seconds, n_train):
+def achieved_compute(X_train, epochs_seconds, n_train, flop_per_cycle):
     """Training FLOP/s of the default model (backward taken as twice forward).
 
     ``n_train`` is the number of images one epoch trains on; the epoch's time
@@ -238,10 +239,8 @@ def achieved_compute(X_train, epochs_seconds, n_train):
     ae.fit(X_train[:256])
     per_image = forward_flops(ae.encoder_) + forward_flops(ae.decoder_)
     achieved = 3 * per_image * n_train / epochs_seconds
-    # Zen 4 (this machine's EPYC): two 256-bit FMA pipes per core, 32 FP32
-    # FLOP per cycle per core.
     ghz = _cpu_ghz()
-    peak = os.cpu_count() * 32 * ghz * 1e9
+    peak = os.cpu_count() * flop_per_cycle * ghz * 1e9
     return {
         "forward_mflop_per_image": per_image / 1e6,
         "achieved_gflops": achieved / 1e9,
@@ -251,10 +250,20 @@ def achieved_compute(X_train, epochs_seconds, n_train):
     }
 
 
+def _cpuinfo(field):
+    """The first value of ``field`` in /proc/cpuinfo (Linux), or None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(field):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def _cpu_ghz():
-    with open("/proc/cpuinfo") as f:
-        mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
-    return mhz[0] / 1000
+    return float(_cpuinfo("cpu MHz")) / 1000
 
 
 def main(argv=None):
@@ -271,6 +280,14 @@ def main(argv=None):
         default=30,
         help="epoch budget of the converged-quality runs; 0 skips them",
     )
+    parser.add_argument(
+        "--flop-per-cycle",
+        type=int,
+        default=32,
+        help="peak FP32 FLOP per cycle per core: 32 for two 256-bit FMA pipes "
+        "(AMD Zen 4, Intel AVX2), 64 for two 512-bit ones (Intel AVX-512 server "
+        "cores)",
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
 
@@ -283,7 +300,8 @@ def main(argv=None):
 
     report = {
         "machine": {
-            "cpu": platform.processor() or platform.machine(),
+            # platform.processor() is often empty or just "x86_64" on Linux.
+            "cpu": _cpuinfo("model name") or platform.machine(),
             "cores": os.cpu_count(),
             "python": platform.python_version(),
         },
@@ -303,7 +321,10 @@ def main(argv=None):
     )
     n_fitted = n_train - int(np.ceil(0.1 * n_train))  # the default validation split
     report["achieved_compute"] = achieved_compute(
-        X_train, min(default_10["fit_s"]) / default_10["epochs"], n_fitted
+        X_train,
+        min(default_10["fit_s"]) / default_10["epochs"],
+        n_fitted,
+        args.flop_per_cycle,
     )
     report["throughput_images_per_s"] = throughput(X_train, X_test)
     report["memory"] = memory(args.data_home, n_train)
