@@ -82,7 +82,9 @@ class AutoencoderTransformer(
         ``"cosine"`` lowers the learning rate at the start of each epoch,
         along half a cosine, from ``learning_rate`` towards zero at
         ``epochs``: on MNIST it reaches a lower error than a constant rate in
-        as many epochs. Each :meth:`partial_fit` call is one epoch at
+        as many epochs. Set ``epochs`` to the training you mean to do: a fit
+        that early stopping ends long before ``epochs`` never reaches the low
+        rates. Each :meth:`partial_fit` call is one epoch at
         ``learning_rate``. Choose ``"constant"`` when ``callbacks`` hold a
         learning-rate callback of your own.
 
