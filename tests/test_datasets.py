@@ -7,25 +7,19 @@ import pytest
 
 from skae.datasets import _mnist, get_data_home, load_mnist
 
-MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 TEST_FILES = ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
-
-needs_mnist = pytest.mark.skipif(
-    not MNIST.is_dir(), reason="real MNIST not found beside the checkout"
-)
 
 
 @pytest.fixture
-def test_copy(tmp_path):
+def test_copy(tmp_path, mnist_home):
     """A folder with a copy of the MNIST test files, to damage at will."""
     for name in TEST_FILES:
-        shutil.copy(MNIST / name, tmp_path / name)
+        shutil.copy(mnist_home / name, tmp_path / name)
     return tmp_path
 
 
-@needs_mnist
-def test_real_training_set():
-    mnist = load_mnist(data_home=MNIST)
+def test_real_training_set(mnist_home):
+    mnist = load_mnist(data_home=mnist_home)
     assert mnist.data.shape == (60000, 784) and mnist.data.dtype == np.float32
     assert mnist.images.shape == (60000, 28, 28)
     assert np.shares_memory(mnist.images, mnist.data)
@@ -47,9 +41,8 @@ def test_real_training_set():
     assert "MNIST" in mnist.DESCR
 
 
-@needs_mnist
-def test_test_and_all_subsets():
-    X, y = load_mnist(data_home=MNIST, subset="test", return_X_y=True)
+def test_test_and_all_subsets(mnist_home):
+    X, y = load_mnist(data_home=mnist_home, subset="test", return_X_y=True)
     assert X.shape == (10000, 784)
     assert np.bincount(y).tolist() == [
         980,
@@ -63,23 +56,23 @@ def test_test_and_all_subsets():
         974,
         1009,
     ]
-    everything = load_mnist(data_home=MNIST, subset="all")
+    everything = load_mnist(data_home=mnist_home, subset="all")
     assert everything.data.shape == (70000, 784)
     np.testing.assert_array_equal(everything.target[60000:], y)
 
 
-@needs_mnist
-def test_uncompressed_files_are_read(tmp_path):
+def test_uncompressed_files_are_read(tmp_path, mnist_home):
     for name in TEST_FILES:
-        with gzip.open(MNIST / name) as src, open(tmp_path / name[:-3], "wb") as dst:
+        with gzip.open(mnist_home / name) as src, open(tmp_path / name[:-3], "wb") as dst:
             shutil.copyfileobj(src, dst)
     X, _ = load_mnist(data_home=tmp_path, subset="test", return_X_y=True)
-    np.testing.assert_array_equal(X, load_mnist(data_home=MNIST, subset="test").data)
+    np.testing.assert_array_equal(
+        X, load_mnist(data_home=mnist_home, subset="test").data
+    )
 
 
-@needs_mnist
-def test_data_home_from_the_environment(monkeypatch, tmp_path):
-    (tmp_path / "mnist").symlink_to(MNIST)
+def test_data_home_from_the_environment(monkeypatch, tmp_path, mnist_home):
+    (tmp_path / "mnist").symlink_to(mnist_home)
     monkeypatch.setenv("SKAE_DATA_HOME", str(tmp_path))
     assert get_data_home() == tmp_path
     assert load_mnist(subset="test", download_if_missing=False).data.shape == (
@@ -88,7 +81,6 @@ def test_data_home_from_the_environment(monkeypatch, tmp_path):
     )
 
 
-@needs_mnist
 def test_checksum_mismatch_is_refused(test_copy):
     path = test_copy / TEST_FILES[1]
     with gzip.open(path) as f:
@@ -100,7 +92,6 @@ def test_checksum_mismatch_is_refused(test_copy):
         load_mnist(data_home=test_copy, subset="test", download_if_missing=False)
 
 
-@needs_mnist
 def test_truncated_gzip_is_refused(test_copy):
     path = test_copy / TEST_FILES[0]
     path.write_bytes(path.read_bytes()[:100_000])
@@ -108,7 +99,6 @@ def test_truncated_gzip_is_refused(test_copy):
         load_mnist(data_home=test_copy, subset="test", download_if_missing=False)
 
 
-@needs_mnist
 def test_truncated_uncompressed_file_is_refused(test_copy):
     with gzip.open(test_copy / TEST_FILES[0]) as f:
         raw = f.read()
@@ -147,3 +137,25 @@ def test_download_is_verified_like_a_local_file(tmp_path, monkeypatch):
 def test_unknown_subset():
     with pytest.raises(ValueError, match="subset must be"):
         load_mnist(subset="validation")
+
+
+def test_decompression_bomb_is_refused_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    # 200 MB of zeros under the name of the 10 KB test-label file: it
+    # compresses to about 200 KB, and reading it whole would take 200 MB.
+    with gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        zeros = bytes(1 << 20)
+        for _ in range(200):
+            f.write(zeros)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="decompression bomb"):
+            _mnist._read_verified(
+                tmp_path / "t10k-labels-idx1-ubyte.gz",
+                *_mnist._FILES["test-labels"][1:],
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20, peak  # the 10 KB buffer and about one chunk

@@ -3,31 +3,38 @@
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
-# The published SHA-256 of each *uncompressed* file, so that any copy checks
-# out whatever gzip produced it.
+# The size and published SHA-256 of each *uncompressed* file, so that any
+# copy checks out whatever gzip produced it, and a file that inflates beyond
+# its size is refused before it fills memory.
 _FILES = {
     "train-images": (
         "train-images-idx3-ubyte",
+        47_040_016,
         "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
     ),
     "train-labels": (
         "train-labels-idx1-ubyte",
+        60_008,
         "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
     ),
     "test-images": (
         "t10k-images-idx3-ubyte",
+        7_840_016,
         "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
     ),
     "test-labels": (
         "t10k-labels-idx1-ubyte",
+        10_008,
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     ),
 }
+_CHUNK = 1 << 20  # bytes read at a time while verifying
 # Public mirrors of Yann LeCun's original files, tried in order.
 MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -80,9 +87,11 @@ def load_mnist(
 
     The four files (``train-images-idx3-ubyte`` and its label file, the
     ``t10k`` pair for the test set) are read gzip-compressed (``.gz``) or
-    not. Each is checked against the published SHA-256 of the uncompressed
-    file before it is parsed, so a corrupt or truncated copy is refused
-    whole.
+    not. Each is checked against the published size and SHA-256 of the
+    uncompressed file while it is read, before it is parsed: a corrupt or
+    truncated copy is refused whole, and a file that inflates beyond its
+    size (a decompression bomb) is refused as soon as it does, in bounded
+    memory.
 
     Parameters
     ----------
@@ -114,7 +123,7 @@ def load_mnist(
     Examples
     --------
     >>> from skae.datasets import load_mnist
-    >>> mnist = load_mnist(data_home="../shared/data/mnist", subset="test")
+    >>> mnist = load_mnist(subset="test", download_if_missing=False)
     >>> mnist.data.shape, mnist.images.shape, mnist.target[:5]
     ((10000, 784), (10000, 28, 28), array([7, 2, 1, 0, 4]))
     """
@@ -148,18 +157,10 @@ def load_mnist(
 
 
 def _read_idx(folder, key, download_if_missing):
-    """Bytes of one verified IDX file, parsed into an array."""
-    name, sha256 = _FILES[key]
+    """One verified IDX file, parsed into an array."""
+    name, size, sha256 = _FILES[key]
     path = _find_or_download(folder, name, download_if_missing)
-    raw = _read_bytes(path)
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != sha256:
-        raise ValueError(
-            f"{path} failed its checksum: SHA-256 of the uncompressed content "
-            f"is {digest}, expected {sha256}. The file is corrupt or is not "
-            "the MNIST file of that name; delete it and load again."
-        )
-    return _parse_idx(raw)
+    return _parse_idx(_read_verified(path, size, sha256))
 
 
 def _find_or_download(folder, name, download_if_missing):
@@ -201,17 +202,41 @@ def _download(folder, filename):
     raise OSError("every mirror failed: " + "; ".join(errors))
 
 
-def _read_bytes(path):
-    if path.suffix != ".gz":
-        return path.read_bytes()
+def _read_verified(path, size, sha256):
+    """The uncompressed bytes of ``path``, checked against ``size`` and ``sha256``.
+
+    The content is hashed chunk by chunk into a buffer of the expected size,
+    so a file that holds more is refused after reading one chunk too many.
+    """
+    buffer = bytearray(size)
+    digest = hashlib.sha256()
+    filled = 0
+    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (EOFError, OSError) as exc:
+        with opener(path, "rb") as f:
+            while chunk := f.read(min(_CHUNK, size + 1 - filled)):
+                if filled + len(chunk) > size:
+                    raise ValueError(
+                        f"{path} holds more than the {size:,} bytes of the MNIST "
+                        "file of that name (a corrupt file or a decompression "
+                        "bomb); it was not read further. Delete it and load again."
+                    )
+                buffer[filled : filled + len(chunk)] = chunk
+                digest.update(chunk)
+                filled += len(chunk)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise ValueError(
             f"{path} is not a complete gzip file ({exc}); it may be truncated. "
             "Delete it and load again."
         ) from None
+    if filled != size or digest.hexdigest() != sha256:
+        raise ValueError(
+            f"{path} failed its checksum: its uncompressed content ({filled:,} "
+            f"bytes, SHA-256 {digest.hexdigest()}) is not the published MNIST "
+            f"file ({size:,} bytes, SHA-256 {sha256}). The file is corrupt or "
+            "is not the MNIST file of that name; delete it and load again."
+        )
+    return buffer
 
 
 def _parse_idx(raw):
