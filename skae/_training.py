@@ -1,35 +1,47 @@
 """The Keras side of fitting: batches, optimizer, callbacks, the training loop."""
 
+import math
 import os
+import time
 
 import keras
 import numpy as np
 
+from .exceptions import DivergenceError
+
 
 def _respect_thread_limit():
-    """Give TensorFlow the thread budget that joblib and Dask give this process.
+    """Give the backend the thread budget that joblib and Dask give this process.
 
     Inside a loky worker of ``n_jobs=k``, or a Dask worker, OMP_NUM_THREADS
     holds this process's share of the cores. NumPy's BLAS honours it;
-    TensorFlow does not, and would start one thread per core in every worker.
-    TensorFlow accepts the setting only before it starts its runtime, hence
-    at this module's import, the first thing a fit does with Keras.
+    TensorFlow and PyTorch do not, and would start one thread per core in
+    every worker. TensorFlow accepts the setting only before its runtime
+    starts, hence at this module's import, the first thing a fit does with
+    Keras. (JAX's CPU client reads it from XLA_FLAGS, set at import of
+    :mod:`skae._backend`.)
     """
     limit = os.environ.get("OMP_NUM_THREADS", "")
-    if keras.backend.backend() != "tensorflow" or not limit.isdigit():
+    if not limit.isdigit():
         return
-    import tensorflow as tf
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
 
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(int(limit))
-        tf.config.threading.set_inter_op_parallelism_threads(int(limit))
-    except RuntimeError:  # the runtime already runs: too late, and harmless
-        pass
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(limit))
+            tf.config.threading.set_inter_op_parallelism_threads(int(limit))
+        except RuntimeError:  # the runtime already runs: too late, and harmless
+            pass
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(int(limit))
 
 
 _respect_thread_limit()
 
-_OPTIMIZERS = {
+OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
     "adamw": keras.optimizers.AdamW,
     "nadam": keras.optimizers.Nadam,
@@ -38,48 +50,58 @@ _OPTIMIZERS = {
 }
 
 
-class ShuffledBatches(keras.utils.PyDataset):
-    """``(input, target)`` batches of ``X``, reshuffled every epoch.
+class ShuffledBatches:
+    """``(input, target)`` batches of ``X[rows]``, reshuffled every epoch.
 
-    Batch ``i`` counts on across epochs (Keras runs it as an endless dataset
-    with ``steps_per_epoch``), and the order of epoch ``i // steps_per_epoch``
-    is drawn from ``(seed, epoch)`` alone. Keras's ``shuffle=True`` would use
-    the backend's global random state, and a reshuffle in ``on_epoch_end``
-    races with tf.data's prefetching; this order depends on the seed only.
-    Measured on MNIST, it is as fast as passing arrays to ``fit``.
+    Batch ``i`` counts on across epochs, and the order of epoch
+    ``i // steps_per_epoch`` is drawn from ``(seed, epoch)`` alone, so the
+    order depends on the seed only. Every batch holds ``batch_size`` rows
+    (all rows when there are fewer): the rows left over by an epoch's last
+    full batch wait for another epoch's shuffle, and the training step is
+    compiled for one shape only. Rows are read from ``X`` batch by batch
+    (and cast to float32 there), so the training rows are never copied out
+    of ``X`` as a whole.
 
     With ``noise``, the inputs (never the targets) are corrupted, afresh for
-    every batch and again from the seed alone: ``"gaussian"`` adds noise of
-    standard deviation ``noise_level`` and clips to ``clip`` (the range of
-    the training data); ``"masking"`` zeroes a ``noise_level`` share of the
-    values.
+    every batch and again from ``noise_seed`` alone: ``"gaussian"`` adds
+    noise of standard deviation ``noise_level`` and clips to ``clip`` (the
+    range of the training data); ``"masking"`` zeroes a ``noise_level``
+    share of the values.
     """
 
-    def __init__(self, X, batch_size, seed, noise=None, noise_level=0.0, clip=None):
-        super().__init__()
+    def __init__(
+        self,
+        X,
+        batch_size,
+        seed,
+        rows=None,
+        noise=None,
+        noise_level=0.0,
+        clip=None,
+        noise_seed=None,
+    ):
         self.X = X
-        self.batch_size = batch_size
+        self.rows = np.arange(len(X)) if rows is None else rows
+        self.batch_size = min(batch_size, len(self.rows))
         self.seed = seed
         self.noise, self.noise_level, self.clip = noise, noise_level, clip
-        self.steps_per_epoch = -(-len(X) // batch_size)
+        self.noise_seed = noise_seed
+        self.steps_per_epoch = len(self.rows) // self.batch_size
         self._epoch, self._order = None, None
-
-    @property
-    def num_batches(self):
-        return None  # endless: epochs are cut by steps_per_epoch
 
     def __getitem__(self, index):
         epoch, step = divmod(index, self.steps_per_epoch)
         if epoch != self._epoch:
             rng = np.random.default_rng([self.seed, epoch])
-            self._epoch, self._order = epoch, rng.permutation(len(self.X))
-        rows = self._order[step * self.batch_size : (step + 1) * self.batch_size]
+            self._epoch, self._order = epoch, rng.permutation(len(self.rows))
+        picked = self._order[step * self.batch_size : (step + 1) * self.batch_size]
         # Sorted rows read memory (or a memory map) front to back; the order
         # within one batch does not change its gradient.
-        batch = self.X[np.sort(rows)]
+        batch = np.asarray(self.X[self.rows[np.sort(picked)]], dtype=np.float32)
         if self.noise is None:
             return batch, batch
-        return self._corrupt(batch, np.random.default_rng([self.seed, index, 1])), batch
+        rng = np.random.default_rng([self.noise_seed, index])
+        return self._corrupt(batch, rng), batch
 
     def _corrupt(self, batch, rng):
         if self.noise == "masking":
@@ -90,6 +112,7 @@ class ShuffledBatches(keras.utils.PyDataset):
         return np.clip(noisy, *self.clip)
 
 
+@keras.saving.register_keras_serializable(package="skae")
 class GaussianSampling(keras.layers.Layer):
     """The variational bottleneck: ``z ~ N(mean, exp(log_var))``.
 
@@ -102,6 +125,7 @@ class GaussianSampling(keras.layers.Layer):
     def __init__(self, kl_scale, seed, **kwargs):
         super().__init__(**kwargs)
         self.kl_scale = kl_scale
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, stats):
@@ -112,90 +136,293 @@ class GaussianSampling(keras.layers.Layer):
         epsilon = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         return mean + ops.exp(0.5 * log_var) * epsilon
 
+    def get_config(self):
+        return {**super().get_config(), "kl_scale": self.kl_scale, "seed": self.seed}
 
-def build_autoencoder(
-    encoder, decoder, *, optimizer, learning_rate, kl_weight=None, seed=None
+
+def build_training_model(
+    encoder,
+    decoder,
+    *,
+    optimizer,
+    learning_rate,
+    kl_scale=None,
+    seed=None,
+    loss_scale=1.0,
 ):
     """Chain encoder and decoder into one compiled model trained on MSE.
 
-    With ``kl_weight``, the model is variational: a :class:`GaussianSampling`
-    layer sits between encoder and decoder. The reconstruction loss is a mean
-    over features, so the KL term is divided by the number of features to
-    keep the usual balance of a sum of squared errors against the KL.
+    With ``kl_scale``, the model is variational: a :class:`GaussianSampling`
+    layer sits between encoder and decoder and adds ``kl_scale`` times the
+    KL divergence to the mean squared error. The whole loss is multiplied by
+    ``loss_scale`` (one over the data's variance, for data standardised
+    inside the model), so that training sees the same numbers whatever the
+    data's units; :func:`train` reports losses in the data's units.
     """
     inputs = keras.Input(encoder.input_shape[1:])
     codes = encoder(inputs)
-    if kl_weight is not None:
-        n_features = int(np.prod(encoder.input_shape[1:]))
-        codes = GaussianSampling(kl_weight / n_features, seed, name="sampling")(codes)
+    if kl_scale is not None:
+        codes = GaussianSampling(kl_scale * loss_scale, seed, name="sampling")(codes)
     model = keras.Model(inputs, decoder(codes), name="autoencoder")
+
+    def scaled_mean_squared_error(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1) * loss_scale
+
     model.compile(
-        optimizer=_OPTIMIZERS[optimizer](learning_rate=learning_rate),
-        loss="mean_squared_error",
+        optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
+        loss=scaled_mean_squared_error if loss_scale != 1.0 else "mean_squared_error",
     )
+    model.loss_scale = loss_scale
+    # Built here rather than inside the first traced step, where creating
+    # its variables would make TensorFlow trace the step twice.
+    model.optimizer.build(model.trainable_variables)
     return model
+
+
+# Adam's first steps, with its moment estimates still empty, are the ones
+# most likely to throw a PCA start away; a short linear warm-up tames them.
+WARMUP_STEPS = 100
+
+
+def warmup_cosine(learning_rate, total_steps, warmup_steps):
+    """The rate at each step: a linear warm-up, then half a cosine to zero."""
+
+    def rate(step):
+        if step < warmup_steps:
+            return learning_rate * (step + 1) / warmup_steps
+        progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+        return learning_rate * (1 + math.cos(math.pi * progress)) / 2
+
+    return rate
+
+
+class _BestEpoch:
+    """Which epoch to keep, and when to stop, from the monitored loss.
+
+    An epoch improves when its loss is below ``best * (1 - tol)``; after
+    ``patience`` epochs without an improvement, ``stop`` is True. The loss
+    before training counts as epoch 0 (``baseline``): when no epoch beats
+    it, the model ends as it started.
+    """
+
+    def __init__(self, baseline, weights, tol, patience):
+        self.best, self.epoch, self.weights = baseline, 0, weights
+        self.tol, self.patience = tol, patience
+        self.wait = 0
+
+    def update(self, epoch, loss, model):
+        if loss < self.best - self.tol * abs(self.best):
+            self.best, self.epoch, self.wait = loss, epoch, 0
+            self.weights = model.get_weights()
+        else:
+            self.wait += 1
+
+    @property
+    def stop(self):
+        return self.wait >= self.patience
+
+
+def format_seconds(seconds):
+    """``"42 s"`` or ``"3 min 5 s"``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60} s"
 
 
 def train(
     model,
-    X_train,
-    X_val,
+    encoder,
+    decoder,
+    X,
     *,
+    rows,
+    X_val,
     batch_size,
     epochs,
     learning_rate,
-    learning_rate_schedule,
+    schedule,
     early_stopping,
     patience,
+    tol,
     callbacks,
     verbose,
     seed,
+    kl_scale=None,
     noise=None,
     noise_level=0.0,
+    noise_seed=None,
+    say=print,
 ):
-    """Fit ``model`` to reconstruct ``X_train``; return the history as a dict.
+    """Fit ``model`` to reconstruct ``X[rows]``; return the history and the best epoch.
 
-    With ``learning_rate_schedule="cosine"``, epoch ``i`` (counted from 0 in
-    this call) trains at ``learning_rate * (1 + cos(pi * i / epochs)) / 2``.
-    With ``early_stopping``, training stops once the validation loss (the
-    training loss when ``X_val`` is None) has not improved for ``patience``
-    epochs, and the weights of the best epoch are restored.
+    A loop of ``train_on_batch`` calls, driving Keras callbacks as ``fit``
+    does: it costs no data pipeline per epoch (which on small data costs
+    more than the training), sets the learning rate of every step, and
+    checks every batch's loss.
+
+    ``schedule`` is ``"constant"`` (every step at ``learning_rate``) or
+    ``"cosine"``: a warm-up over the first ``WARMUP_STEPS`` steps (a tenth
+    of short fits), then half a cosine to zero at the end of ``epochs``.
+    With ``early_stopping``, the validation loss (the training loss when
+    ``X_val`` is None) decides which epoch is best, counting the model
+    before training as epoch 0, and training stops after ``patience``
+    epochs without an improvement of ``tol`` (relative); the best weights
+    are restored. The returned best epoch is None without early stopping.
+    Raises :class:`DivergenceError` as soon as a loss is not finite.
     """
-    # Every call starts at the set rate, even after a cosine fit ended near
-    # zero or set_params changed it between partial_fit calls.
-    model.optimizer.learning_rate = learning_rate
-    callbacks = list(callbacks)  # never append to the user's list
-    if learning_rate_schedule == "cosine":
-        callbacks.append(
-            keras.callbacks.LearningRateScheduler(
-                lambda epoch: float(
-                    learning_rate * (1 + np.cos(np.pi * epoch / epochs)) / 2
-                )
-            )
-        )
-    if early_stopping:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="loss" if X_val is None else "val_loss",
-                patience=patience,
-                restore_best_weights=True,
-            )
-        )
-    clip = (float(X_train.min()), float(X_train.max())) if noise == "gaussian" else None
-    batches = ShuffledBatches(X_train, batch_size, seed, noise, noise_level, clip)
-    history = model.fit(
-        batches,
-        steps_per_epoch=batches.steps_per_epoch,
-        shuffle=False,  # the batches shuffle themselves
-        validation_data=None if X_val is None else (X_val, X_val),
-        validation_batch_size=batch_size,
-        epochs=epochs,
-        callbacks=callbacks,
-        verbose=verbose,
+    batches = ShuffledBatches(
+        X,
+        batch_size,
+        seed,
+        rows=rows,
+        noise=noise,
+        noise_level=noise_level,
+        clip=(float(np.min(X)), float(np.max(X))) if noise == "gaussian" else None,
+        noise_seed=noise_seed,
     )
-    return {key: [float(v) for v in values] for key, values in history.history.items()}
+    steps = batches.steps_per_epoch
+    if schedule == "cosine":
+        total = epochs * steps
+        rate = warmup_cosine(learning_rate, total, min(WARMUP_STEPS, total // 10))
+    else:
+        rate = lambda step: learning_rate  # noqa: E731
+
+    def validation_loss():
+        return evaluate(encoder, decoder, X_val, batch_size, kl_scale)
+
+    key = "loss" if X_val is None else "val_loss"
+    best = None
+    if early_stopping:
+        baseline = math.inf if X_val is None else validation_loss()
+        best = _BestEpoch(baseline, model.get_weights(), tol, patience)
+    history = {}
+    callback_list = keras.callbacks.CallbackList(
+        callbacks,
+        add_progbar=verbose >= 2,
+        model=model,
+        verbose=int(verbose >= 2),
+        epochs=epochs,
+        steps=steps,
+    )
+    model.stop_training = False
+    learning_rate_variable = model.optimizer.learning_rate
+    durations = []
+    callback_list.on_train_begin()
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        callback_list.on_epoch_begin(epoch)
+        losses = []
+        for step in range(steps):
+            learning_rate_variable.assign(rate(epoch * steps + step))
+            callback_list.on_train_batch_begin(step)
+            batch = batches[epoch * steps + step]
+            loss = float(model.train_on_batch(*batch)) / model.loss_scale
+            _check_finite(loss, f"batch {step + 1} of epoch {epoch + 1}", learning_rate)
+            losses.append(loss)
+            callback_list.on_train_batch_end(step, {"loss": loss})
+        logs = {"loss": float(np.mean(losses))}
+        if X_val is not None:
+            logs["val_loss"] = validation_loss()
+            _check_finite(
+                logs["val_loss"], f"the validation of epoch {epoch + 1}", learning_rate
+            )
+        logs["learning_rate"] = rate(epoch * steps + steps - 1)
+        for name, value in logs.items():
+            history.setdefault(name, []).append(value)
+        callback_list.on_epoch_end(epoch, dict(logs))
+        durations.append(time.perf_counter() - start)
+        if verbose:
+            _say_epoch(say, epoch, epochs, logs, durations)
+        if best is not None:
+            best.update(epoch + 1, logs[key], model)
+            if best.stop:
+                model.stop_training = True
+        if model.stop_training:
+            break
+    callback_list.on_train_end(dict(logs))
+    if best is None:
+        return history, None
+    n_epochs = len(history["loss"])
+    if best.epoch != n_epochs:
+        model.set_weights(best.weights)
+    if verbose:
+        why = (
+            "the epoch budget was used up"
+            if n_epochs == epochs
+            else f"no improvement for {patience} epochs"
+        )
+        kept = "the starting model" if best.epoch == 0 else f"epoch {best.epoch}"
+        say(f"stopped after epoch {n_epochs} ({why}); kept {kept}")
+    return history, best.epoch
 
 
-def predict(model, X, batch_size):
-    """Run ``model`` on ``X`` in batches, without Keras's progress output."""
-    return np.asarray(model.predict(X, batch_size=batch_size, verbose=0))
+def _say_epoch(say, epoch, epochs, logs, durations):
+    losses = ", ".join(
+        f"{name} {value:.5g}" for name, value in logs.items() if name.endswith("loss")
+    )
+    left = np.mean(durations) * (epochs - epoch - 1)
+    say(
+        f"epoch {epoch + 1}/{epochs}: {losses} ({durations[-1]:.1f} s, "
+        f"at most {format_seconds(left)} left)"
+    )
+
+
+def _check_finite(loss, where, learning_rate):
+    if math.isfinite(loss):
+        return
+    raise DivergenceError(
+        f"Training diverged: the loss became {loss} in {where}. Scale the "
+        f"data (StandardScaler for features, pixels to [0, 1]) or lower "
+        f"learning_rate (it was {learning_rate:g}). The estimator keeps the "
+        "model it had before this fit."
+    )
+
+
+def evaluate(encoder, decoder, X, batch_size, kl_scale=None):
+    """The loss on ``X`` as training counts it, from the codes' means.
+
+    A variational model's codes are not sampled here: its validation loss
+    decodes the means, plus ``kl_scale`` times the KL term, so that it does
+    not change from one evaluation of the same model to the next.
+    """
+    total, n = 0.0, len(X)
+    for start in range(0, n, _EVALUATION_ROWS):
+        part = X[start : start + _EVALUATION_ROWS]
+        stats = predict(encoder, part, batch_size)
+        means = stats if kl_scale is None else stats[:, : stats.shape[1] // 2]
+        flat = part.reshape(len(part), -1)
+        reconstructed = predict(decoder, means, batch_size).reshape(flat.shape)
+        total += float(np.sum((reconstructed - flat) ** 2)) / flat.shape[1]
+        if kl_scale is not None:
+            log_var = stats[:, stats.shape[1] // 2 :]
+            kl = -0.5 * np.sum(1 + log_var - means**2 - np.exp(log_var), axis=1)
+            total += kl_scale * float(np.sum(kl))
+    return total / n
+
+
+# Rows whose reconstructions are held at once by evaluate.
+_EVALUATION_ROWS = 4096
+
+
+def predict(model, X, batch_size, out=None):
+    """``model`` applied to ``X`` batch by batch, into one preallocated array.
+
+    Each batch is cast to float32 on its own, so neither a float32 copy of
+    ``X`` nor a list of per-batch outputs is ever held whole; the last batch
+    is padded to full size, so the model is compiled for one shape only and
+    a row's output never depends on how many rows came with it. ``out``
+    may be given to write into.
+    """
+    n = len(X)
+    if out is None:
+        out = np.empty((n, *model.output_shape[1:]), dtype=np.float32)
+    for start in range(0, n, batch_size):
+        batch = np.asarray(X[start : start + batch_size], dtype=np.float32)
+        rows = len(batch)
+        if rows < batch_size:
+            padding = np.zeros((batch_size - rows, *batch.shape[1:]), np.float32)
+            batch = np.concatenate([batch, padding])
+        outputs = keras.ops.convert_to_numpy(model.predict_on_batch(batch))
+        out[start : start + rows] = outputs[:rows]
+    return out

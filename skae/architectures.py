@@ -10,7 +10,9 @@ architecture.
 
 Every initializer gets an explicit seed drawn from ``seed``: Keras's default
 initializers draw theirs from Python's global :mod:`random`, which other
-threads (a Dask worker's event loop, for one) also draw from.
+threads (a Dask worker's event loop, for one) also draw from. Every layer
+takes the ``dtype`` policy given (``"mixed_bfloat16"`` computes in bfloat16
+and keeps float32 weights), never Keras's global one.
 """
 
 import math
@@ -33,7 +35,7 @@ class _Initializers:
         return keras.initializers.GlorotUniform(seed=seed)
 
 
-def _conv(n_filters, init, strides=1, activation="relu"):
+def _conv(n_filters, init, strides=1, activation="relu", dtype=None):
     """A 3x3 convolution with "same" padding and a seeded initializer."""
     return layers.Conv2D(
         n_filters,
@@ -42,19 +44,31 @@ def _conv(n_filters, init, strides=1, activation="relu"):
         padding="same",
         activation=activation,
         kernel_initializer=init(),
+        dtype=dtype,
     )
 
 
-def _dense(units, init, activation="relu"):
+def _dense(units, init, activation="relu", dtype=None):
     """A dense layer with a seeded initializer."""
-    return layers.Dense(units, activation=activation, kernel_initializer=init())
+    return layers.Dense(
+        units, activation=activation, kernel_initializer=init(), dtype=dtype
+    )
 
 
-def _code_layer(z_dim, variational, init):
-    """The encoder's linear output: the code, or its means and log-variances."""
-    if variational:
-        return layers.Dense(2 * z_dim, name="z_mean_log_var", kernel_initializer=init())
-    return layers.Dense(z_dim, name="z", kernel_initializer=init())
+def _code_layer(z_dim, variational, init, dtype):
+    """The encoder's linear output: the code, or its means and log-variances.
+
+    It computes in float32 whatever the policy: the codes are the product.
+    """
+    name = "z_mean_log_var" if variational else "z"
+    width = 2 * z_dim if variational else z_dim
+    return layers.Dense(width, name=name, kernel_initializer=init(), dtype=_float32(dtype))
+
+
+def _float32(dtype):
+    """float32 for layers whose output is returned to the user."""
+    return None if dtype is None else "float32"
+
 
 
 def dense_autoencoder(
@@ -65,6 +79,7 @@ def dense_autoencoder(
     output_activation="sigmoid",
     variational=False,
     seed=None,
+    dtype=None,
 ):
     """Build a fully connected (MLP) encoder and a mirrored decoder.
 
@@ -85,6 +100,11 @@ def dense_autoencoder(
         of a variational autoencoder's latent Gaussian.
     seed : int or None, default=None
         Seed for every kernel initializer.
+    dtype : str or None, default=None
+        Keras dtype policy of the hidden layers (``"float32"``, or
+        ``"mixed_bfloat16"`` where the hardware computes bfloat16 natively);
+        None takes Keras's global policy. The code layer and the decoder's
+        last layer compute in float32 under any policy given.
 
     Returns
     -------
@@ -101,17 +121,17 @@ def dense_autoencoder(
     n_features = math.prod(input_shape)
 
     inputs = keras.Input(input_shape, name="x")
-    x = layers.Flatten()(inputs) if len(input_shape) > 1 else inputs
+    x = layers.Flatten(dtype=dtype)(inputs) if len(input_shape) > 1 else inputs
     for units in hidden_units:
-        x = _dense(units, init)(x)
-    z = _code_layer(z_dim, variational, init)(x)
+        x = _dense(units, init, dtype=dtype)(x)
+    z = _code_layer(z_dim, variational, init, dtype)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
     codes = keras.Input((z_dim,), name="z")
     x = codes
     for units in reversed(hidden_units):
-        x = _dense(units, init)(x)
-    x = _dense(n_features, init, activation=output_activation)(x)
+        x = _dense(units, init, dtype=dtype)(x)
+    x = _dense(n_features, init, output_activation, _float32(dtype))(x)
     if len(input_shape) > 1:
         x = layers.Reshape(input_shape)(x)
     decoder = keras.Model(codes, x, name="decoder")
@@ -128,6 +148,7 @@ def conv_autoencoder(
     output_activation="sigmoid",
     variational=False,
     seed=None,
+    dtype=None,
 ):
     """Build a convolutional encoder and decoder for images of any size.
 
@@ -167,6 +188,9 @@ def conv_autoencoder(
         of a variational autoencoder's latent Gaussian.
     seed : int or None, default=None
         Seed for every kernel initializer.
+    dtype : str or None, default=None
+        Keras dtype policy of the hidden layers, as for
+        :func:`dense_autoencoder`.
 
     Returns
     -------
@@ -191,11 +215,11 @@ def conv_autoencoder(
     inputs = keras.Input(input_shape, name="x")
     x = inputs
     for n_filters in filters:
-        x = _conv(n_filters, init, strides=2)(x)
-    x = layers.Flatten()(x)
+        x = _conv(n_filters, init, strides=2, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
     for units in hidden_units:
-        x = _dense(units, init)(x)
-    z = _code_layer(z_dim, variational, init)(x)
+        x = _dense(units, init, dtype=dtype)(x)
+    z = _code_layer(z_dim, variational, init, dtype)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
     # "same" padding with stride 2 rounds up, so the smallest map is the
@@ -205,9 +229,9 @@ def conv_autoencoder(
     codes = keras.Input((z_dim,), name="z")
     x = codes
     for units in reversed(hidden_units):
-        x = _dense(units, init)(x)
-    x = _dense(small_h * small_w * filters[-1], init)(x)
-    x = layers.Reshape((small_h, small_w, filters[-1]))(x)
+        x = _dense(units, init, dtype=dtype)(x)
+    x = _dense(small_h * small_w * filters[-1], init, dtype=dtype)(x)
+    x = layers.Reshape((small_h, small_w, filters[-1]), dtype=dtype)(x)
     # Step i mirrors the encoder's layer -1 - i, so it outputs that layer's
     # input channels: filters[-2], ..., filters[0], then filters[0] again
     # (not the image's channels; the final convolution makes those).
@@ -220,20 +244,27 @@ def conv_autoencoder(
                 padding="same",
                 activation="relu",
                 kernel_initializer=init(),
+                dtype=dtype,
             )(x)
         else:
-            x = layers.UpSampling2D(2)(x)
-            x = _conv(n_filters, init)(x)
+            x = layers.UpSampling2D(2, dtype=dtype)(x)
+            x = _conv(n_filters, init, dtype=dtype)(x)
     extra_h, extra_w = small_h * factor - height, small_w * factor - width
     if extra_h or extra_w:
-        x = layers.Cropping2D(((0, extra_h), (0, extra_w)))(x)
-    x = _conv(channels, init, activation=output_activation)(x)
+        x = layers.Cropping2D(((0, extra_h), (0, extra_w)), dtype=dtype)(x)
+    x = _conv(channels, init, activation=output_activation, dtype=_float32(dtype))(x)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder
 
 
 def tutorial_autoencoder(
-    input_shape, z_dim, *, output_activation="sigmoid", variational=False, seed=None
+    input_shape,
+    z_dim,
+    *,
+    output_activation="sigmoid",
+    variational=False,
+    seed=None,
+    dtype=None,
 ):
     """Build the reference MNIST tutorial's encoder and decoder, layer by layer.
 
@@ -259,6 +290,9 @@ def tutorial_autoencoder(
         of a variational autoencoder's latent Gaussian.
     seed : int or None, default=None
         Seed for every kernel initializer.
+    dtype : str or None, default=None
+        Keras dtype policy of the hidden layers, as for
+        :func:`dense_autoencoder`.
 
     Returns
     -------
@@ -284,19 +318,19 @@ def tutorial_autoencoder(
     inputs = keras.Input(input_shape, name="x")
     x = inputs
     for strides in (2, 1, 2, 1):
-        x = _conv(8, init, strides)(x)
-    x = layers.Flatten()(x)
-    z = _code_layer(z_dim, variational, init)(x)
+        x = _conv(8, init, strides, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
+    z = _code_layer(z_dim, variational, init, dtype)(x)
     encoder = keras.Model(inputs, z, name="encoder")
 
     small_h, small_w = height // 4, width // 4
     codes = keras.Input((z_dim,), name="z")
-    x = _dense(small_h * small_w * 64, init)(codes)
-    x = layers.Reshape((small_h, small_w, 64))(x)
-    x = _conv(64, init)(x)
-    x = layers.UpSampling2D(2)(x)
-    x = _conv(32, init)(x)
-    x = layers.UpSampling2D(2)(x)
-    x = _conv(channels, init, activation=output_activation)(x)
+    x = _dense(small_h * small_w * 64, init, dtype=dtype)(codes)
+    x = layers.Reshape((small_h, small_w, 64), dtype=dtype)(x)
+    x = _conv(64, init, dtype=dtype)(x)
+    x = layers.UpSampling2D(2, dtype=dtype)(x)
+    x = _conv(32, init, dtype=dtype)(x)
+    x = layers.UpSampling2D(2, dtype=dtype)(x)
+    x = _conv(channels, init, activation=output_activation, dtype=_float32(dtype))(x)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder

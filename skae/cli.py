@@ -4,80 +4,179 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-# Defaults chosen so that each data set beats PCA at every z_dim on 2 cores.
-_DEFAULT_EPOCHS = {"mnist": 10, "digits": 100}
+from . import __version__
+
+# Latent sizes that suit each data set: up to 10 of the digits' 64 pixels
+# (at 30 of 64, PCA is nearly lossless), up to 30 of MNIST's 784.
+DEFAULT_Z_DIMS = {"digits": [2, 5, 10], "mnist": [2, 10, 30]}
+N_FEATURES = {"digits": 64, "mnist": 784}
+
+
+class UsageError(Exception):
+    """A mistake in the command line: one line on stderr, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (and exit status 2)."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def main(argv=None):
-    """Entry point of the ``skae`` command and of ``python -m skae``."""
+    """Run the ``skae`` command; return its exit status."""
     parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return args.run(args)
+    except UsageError as exc:
+        print(f"skae: error: {exc}", file=sys.stderr)
         return 2
-    return args.run(args)
+
+
+def console_main():
+    """Entry point of the installed ``skae`` command and ``python -m skae``.
+
+    TensorFlow's C++ runtime writes its start-up chatter (and a CUDA probe's
+    failure on machines without a GPU) to file descriptor 2, where no Python
+    setting reaches. The command sends that descriptor to /dev/null and
+    keeps Python's own stderr (its errors, and tracebacks) on the terminal;
+    set TF_CPP_MIN_LOG_LEVEL to see the native lines. Python warnings are
+    off too: a command prints its results and its errors.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        sys.stderr.flush()
+        terminal = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(terminal, "w", buffering=1)
+    warnings.simplefilter("ignore")
+    sys.exit(main())
+
+
+def _positive_int(text):
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _seed(text):
+    value = _int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer from 0 to 2**32 - 1, got {text}"
+        )
+    return value
+
+
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def _parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skae", description="scikit-learn compatible autoencoders on Keras 3."
     )
-    commands = parser.add_subparsers(dest="command")
+    parser.add_argument("--version", action="version", version=f"skae {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     compare = commands.add_parser(
         "compare",
         help="fit PCA and the autoencoder for each z_dim and compare test errors",
         description=(
             "For each z_dim, fit PCA and AutoencoderTransformer on the training "
-            "split, score both on the test split, print a table and write "
-            "results.csv and PNG figures into --out."
+            "split, score both on the test split, print a table and a verdict, "
+            "and write results.csv and PNG figures into --out."
         ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     compare.add_argument(
         "--dataset",
         choices=["auto", "mnist", "digits"],
         default="auto",
-        help="auto: MNIST when its files are found, else scikit-learn's digits",
+        help="auto: MNIST when its files are found (never downloaded), else "
+        "scikit-learn's 8x8 digits",
     )
-    compare.add_argument("--data-home", help="folder holding the MNIST IDX files")
+    compare.add_argument(
+        "--data-home",
+        help="folder holding the MNIST IDX files; when given, they must be "
+        "there (default: $SKAE_DATA_HOME/mnist, else ~/skae_data/mnist)",
+    )
     compare.add_argument(
         "--z-dim",
-        type=int,
+        type=_positive_int,
         nargs="+",
-        default=[2, 10, 30],
         metavar="N",
-        help="latent sizes to compare (default: 2 10 30)",
+        help="latent sizes to compare, at most the number of pixels "
+        "(default: 2 5 10 for digits, 2 10 30 for MNIST)",
     )
     compare.add_argument(
         "--epochs",
-        type=int,
-        help="maximum epochs (default: 10 for MNIST, 100 for digits)",
+        type=_positive_int,
+        help="epoch budget of each autoencoder (default: AutoencoderTransformer's "
+        '"auto", about 4,000 gradient steps)',
     )
-    compare.add_argument("--out", default="skae_results", help="output folder")
-    compare.add_argument("--random-state", type=int, default=0)
-    compare.add_argument("--quiet", action="store_true", help="no progress lines")
+    compare.add_argument(
+        "--out", default="skae_results", help="folder for results.csv and figures"
+    )
+    compare.add_argument(
+        "--random-state",
+        type=_seed,
+        default=0,
+        help="seed of the split (digits) and of every autoencoder",
+    )
+    compare.add_argument("--quiet", action="store_true", help="print only the results")
     compare.set_defaults(run=compare_command)
     return parser
 
 
-def _load(dataset, data_home, random_state, say):
-    """Train and test splits, the image shape and the data set's name."""
-    if dataset in ("auto", "mnist"):
+def _check_arguments(args):
+    """Refuse what cannot work, before any data is read or model trained."""
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot create it ({exc.strerror})") from None
+    if not os.access(out, os.W_OK):
+        raise UsageError(f"--out {args.out}: the folder is not writable")
+    if args.data_home is not None and args.dataset == "digits":
+        raise UsageError("--data-home is for MNIST; --dataset digits needs none")
+    return out
+
+
+def _load(args, say):
+    """Train and test splits, test labels, the image shape and the data set's name."""
+    if args.dataset in ("auto", "mnist"):
         from .datasets import load_mnist
 
+        # auto never downloads: the main job must run offline, at once. A
+        # --data-home given explicitly must hold the files.
+        download = args.dataset == "mnist" and args.data_home is None
         try:
-            # auto never downloads: the main job must run offline, at once.
-            kwargs = {"data_home": data_home, "download_if_missing": dataset == "mnist"}
-            train = load_mnist(subset="train", **kwargs)
-            test = load_mnist(subset="test", **kwargs)
+            train = load_mnist(
+                data_home=args.data_home, subset="train", download_if_missing=download
+            )
+            test = load_mnist(
+                data_home=args.data_home, subset="test", download_if_missing=download
+            )
             return train.data, test.data, test.target, (28, 28), "mnist"
-        except OSError as exc:
-            if dataset == "mnist":
-                raise
-            say(f"MNIST not available ({exc})\nUsing scikit-learn's digits instead.")
+        except (OSError, ValueError) as exc:
+            if args.dataset == "mnist" or args.data_home is not None:
+                raise UsageError(str(exc)) from None
+            say("MNIST not found; using scikit-learn's 8x8 digits instead.")
 
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -85,62 +184,48 @@ def _load(dataset, data_home, random_state, say):
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(np.float32)
     X_train, X_test, _, y_test = train_test_split(
-        X, y, test_size=0.3, random_state=random_state
+        X, y, test_size=0.3, random_state=args.random_state
     )
     return X_train, X_test, y_test, None, "digits"
 
 
-def _progress_callback(z_dim, say):
-    import keras
-
-    class EpochLine(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            losses = "  ".join(f"{k} {v:.5f}" for k, v in (logs or {}).items())
-            seconds = time.perf_counter() - self.start
-            say(f"  z_dim={z_dim} epoch {epoch + 1}: {losses}  ({seconds:.1f} s)")
-
-    return EpochLine()
-
-
 def compare_command(args):
+    out = _check_arguments(args)
+
+    def say(message):
+        if not args.quiet:
+            print(message, flush=True)
+
+    if args.z_dim and args.dataset != "auto":
+        _check_z_dims(args.z_dim, args.dataset)
+    X_train, X_test, y_test, image_shape, name = _load(args, say)
+    z_dims = args.z_dim or DEFAULT_Z_DIMS[name]
+    _check_z_dims(z_dims, name)
+
     import matplotlib
 
     matplotlib.use("Agg")
     import pandas as pd
     from sklearn.decomposition import PCA
 
-    from . import AutoencoderTransformer, plotting
+    from . import AutoencoderTransformer
     from .metrics import reconstruction_error
 
-    def say(message):
-        if not args.quiet:
-            print(message, flush=True)
-
-    X_train, X_test, y_test, image_shape, name = _load(
-        args.dataset, args.data_home, args.random_state, say
-    )
-    epochs = args.epochs or _DEFAULT_EPOCHS[name]
-    n_features = X_train.shape[1]
     say(
         f"{name}: {len(X_train)} training and {len(X_test)} test images of "
-        f"{n_features} pixels; up to {epochs} epochs per autoencoder"
+        f"{X_train.shape[1]} pixels; PCA and an autoencoder at z_dim "
+        + ", ".join(map(str, z_dims))
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-
     rows, models = [], {}
-    for z_dim in args.z_dim:
+    for index, z_dim in enumerate(z_dims, start=1):
         candidates = {
             "PCA": PCA(z_dim, random_state=args.random_state),
             "autoencoder": AutoencoderTransformer(
                 z_dim,
                 image_shape=image_shape,
-                epochs=epochs,
+                epochs=args.epochs or "auto",
                 random_state=args.random_state,
-                callbacks=[] if args.quiet else [_progress_callback(z_dim, say)],
+                callbacks=[_progress(f"[{index}/{len(z_dims)}] z_dim={z_dim}", say)],
             ),
         }
         for method, estimator in candidates.items():
@@ -153,25 +238,79 @@ def compare_command(args):
                     "method": method,
                     "z_dim": z_dim,
                     "mse": mse,
-                    "sse_per_image": mse * n_features,
-                    "compression": n_features / z_dim,
+                    "sse_per_image": mse * X_train.shape[1],
+                    "compression": X_train.shape[1] / z_dim,
                     "fit_seconds": seconds,
                     "epochs": getattr(estimator, "n_iter_", None),
+                    "stopped": _how_it_stopped(estimator),
                 }
             )
             models[method, z_dim] = estimator
-            say(f"{method:>11} z_dim={z_dim:<3} test MSE {mse:.5f}  ({seconds:.1f} s)")
+            say(
+                f"[{index}/{len(z_dims)}] {method} z_dim={z_dim}: test MSE "
+                f"{mse:.5f} ({seconds:.1f} s)"
+            )
 
     results = pd.DataFrame(rows)
     results.to_csv(out / "results.csv", index=False)
     print(_table(results, name, len(X_test)))
+    print(verdict(results, name, len(X_test)))
 
-    figures = _figures(models, results, X_test, y_test, args.z_dim, plotting)
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+
+    figures = _figures(models, results, X_test, y_test, z_dims, plotting)
     for filename, figure in figures.items():
         figure.savefig(out / filename, dpi=100)
-        matplotlib.pyplot.close(figure)
+        plt.close(figure)
     say(f"wrote {out / 'results.csv'} and {len(figures)} figures to {out}{os.sep}")
     return 0
+
+
+def _check_z_dims(z_dims, name):
+    too_large = [z for z in z_dims if z > N_FEATURES[name]]
+    if too_large:
+        raise UsageError(
+            f"--z-dim {too_large[0]}: {name} images have {N_FEATURES[name]} "
+            f"pixels, so z_dim can be at most {N_FEATURES[name]}"
+        )
+
+
+def _how_it_stopped(estimator):
+    """"early" or "epoch cap" for an autoencoder; "" for PCA."""
+    if not hasattr(estimator, "n_iter_"):
+        return ""
+    return "epoch cap" if estimator.n_iter_ >= estimator.max_epochs_ else "early"
+
+
+def _progress(label, say):
+    """A Keras callback saying, each epoch, where training stands and what is left."""
+    import keras
+
+    from ._training import format_seconds
+
+    class EpochLine(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.durations = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.durations.append(time.perf_counter() - self.start)
+            epochs = self.params["epochs"]
+            left = np.mean(self.durations) * (epochs - epoch - 1)
+            losses = ", ".join(
+                f"{k} {v:.5f}" for k, v in (logs or {}).items() if k.endswith("loss")
+            )
+            say(
+                f"{label} autoencoder epoch {epoch + 1}/{epochs}: {losses} "
+                f"({self.durations[-1]:.1f} s; at most {format_seconds(left)} "
+                "left for this model)"
+            )
+
+    return EpochLine()
 
 
 def _table(results, name, n_test):
@@ -186,6 +325,37 @@ def _table(results, name, n_test):
     )
     title = f"Test reconstruction error on {n_test} {name} images"
     return f"\n{title}\n{table.to_string(index=False)}\n"
+
+
+def verdict(results, name, n_test):
+    """One line: who reconstructs the test images better, by how much, at each z_dim.
+
+    It also says which autoencoders stopped at the epoch cap rather than by
+    early stopping (those might improve with a larger ``--epochs``).
+    """
+    mse = results.pivot(index="z_dim", columns="method", values="mse")
+    ratios = mse["PCA"] / mse["autoencoder"]
+    parts = [
+        f"{ratio:.2f}x lower error at z_dim={z}"
+        if ratio >= 1
+        else f"PCA {1 / ratio:.2f}x lower at z_dim={z}"
+        for z, ratio in ratios.items()
+    ]
+    if (ratios >= 1).all():
+        head = "the autoencoder reconstructs better than PCA at every z_dim"
+    elif (ratios < 1).all():
+        head = "PCA reconstructs better than the autoencoder at every z_dim"
+    else:
+        head = "neither wins everywhere"
+    line = f"Verdict on {n_test} held-out {name} images: {head}: " + ", ".join(parts)
+    capped = results.loc[results["stopped"] == "epoch cap", "z_dim"].tolist()
+    if capped:
+        line += (
+            "; the autoencoder at z_dim=" + ", ".join(map(str, capped))
+            + " stopped at the epoch cap, still improving (a larger --epochs "
+            "may lower its error)"
+        )
+    return line + "."
 
 
 def _figures(models, results, X_test, y_test, z_dims, plotting):
@@ -206,13 +376,8 @@ def _figures(models, results, X_test, y_test, z_dims, plotting):
         "error_vs_z.png": plotting.plot_error_vs_z(results),
     }
     if smallest >= 2:
-        # Ten steps across where most test codes lie (the tutorial's fixed
-        # [-5, 5) only fits its own model's scale).
-        codes = autoencoder.transform(X_test)[:, :2]
-        low, high = np.percentile(codes, [2, 98])
-        step = (high - low) / 10
         figures[f"latent_grid_z{smallest}.png"] = plotting.plot_latent_grid(
-            autoencoder, X=X_test, start=low, stop=high - step / 2, step=step
+            autoencoder, X_test
         )
     for z_dim in z_dims:
         figure = plotting.plot_history(models["autoencoder", z_dim])
@@ -222,4 +387,4 @@ def _figures(models, results, X_test, y_test, z_dims, plotting):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

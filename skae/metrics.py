@@ -5,16 +5,9 @@ The same functions score PCA, KernelPCA (``fit_inverse_transform=True``), a
 :class:`~skae.AutoencoderTransformer`, so one call compares them.
 """
 
-import numpy as np
+from ._stats import per_sample_squared_error
 
 __all__ = ["reconstruction_error", "reconstruction_scorer"]
-
-
-def _per_sample_squared_error(X, X_reconstructed):
-    """Mean over features of the squared error, one value per sample."""
-    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    X_reconstructed = np.asarray(X_reconstructed, dtype=np.float64)
-    return np.mean((X - X_reconstructed.reshape(len(X), -1)) ** 2, axis=1)
 
 
 def reconstruction_error(estimator, X, *, per_sample=False):
@@ -54,7 +47,7 @@ def reconstruction_error(estimator, X, *, per_sample=False):
             f"inverse_transform; {type(estimator).__name__} lacks one of them"
         )
     X_reconstructed = estimator.inverse_transform(estimator.transform(X))
-    errors = _per_sample_squared_error(X, X_reconstructed)
+    errors = per_sample_squared_error(X, X_reconstructed)
     return errors if per_sample else float(errors.mean())
 
 

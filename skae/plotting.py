@@ -6,9 +6,9 @@ functions work with PCA as well as with :class:`~skae.AutoencoderTransformer`
 (pass ``image_shape`` for estimators that do not record one).
 """
 
-import math
-
 import numpy as np
+
+from ._images import center_code, display_shape, latent_size
 
 __all__ = [
     "plot_error_vs_z",
@@ -28,35 +28,28 @@ def _axes(ax, figsize):
     return ax.figure, ax
 
 
-def _image_shape(estimator, image_shape, n_features):
-    """(H, W) or (H, W, C) to display rows of ``n_features`` values as images."""
-    if image_shape is None:
-        image_shape = getattr(estimator, "image_shape_", None)
-    if image_shape is None:
-        side = math.isqrt(n_features)
-        if side * side != n_features:
-            raise ValueError(
-                f"cannot show rows of {n_features} features as images: pass "
-                "image_shape=(height, width[, channels])"
-            )
-        image_shape = (side, side)
-    image_shape = tuple(image_shape)
-    if len(image_shape) == 3 and image_shape[2] == 1:
-        image_shape = image_shape[:2]
-    return image_shape
-
-
 def _show_image(ax, image, **kwargs):
     cmap = "gray" if image.ndim == 2 else None
     ax.imshow(np.clip(image, 0, 1), cmap=cmap, vmin=0, vmax=1, **kwargs)
 
 
-def _mosaic(images, n_rows, n_cols):
-    """Tile ``n_rows * n_cols`` images (n, H, W[, C]) into one array."""
+def _mosaic(images, n_rows, n_cols, gap=1):
+    """Tile ``n_rows * n_cols`` images (n, H, W[, C]) into one array.
+
+    Tiles are ``gap`` white pixels apart, so that neighbours read as
+    separate images. Tile ``(i, j)`` starts at row ``i * (H + gap)``.
+    """
     height, width = images.shape[1:3]
-    grid = images.reshape(n_rows, n_cols, height, width, -1).swapaxes(1, 2)
-    grid = grid.reshape(n_rows * height, n_cols * width, -1)
-    return grid[..., 0] if grid.shape[-1] == 1 else grid
+    images = np.clip(images.reshape(n_rows, n_cols, height, width, -1), 0, 1)
+    channels = images.shape[-1]
+    grid = np.ones(
+        (n_rows * (height + gap) - gap, n_cols * (width + gap) - gap, channels)
+    )
+    for i in range(n_rows):
+        for j in range(n_cols):
+            top, left = i * (height + gap), j * (width + gap)
+            grid[top : top + height, left : left + width] = images[i, j]
+    return grid[..., 0] if channels == 1 else grid
 
 
 def plot_reconstructions(estimator, X, *, n_images=10, image_shape=None, title=None):
@@ -93,7 +86,7 @@ def plot_reconstructions(estimator, X, *, n_images=10, image_shape=None, title=N
 
     X = np.asarray(X)[:n_images].reshape(min(n_images, len(X)), -1)
     reconstructed = estimator.inverse_transform(estimator.transform(X))
-    shape = _image_shape(estimator, image_shape, X.shape[1])
+    shape = display_shape(estimator, image_shape, X.shape[1])
     n = len(X)
     fig, axes = plt.subplots(
         2, n, figsize=(1.2 * n, 2.9), squeeze=False, layout="constrained"
@@ -172,31 +165,35 @@ def plot_latent_scatter(
 
 def plot_latent_grid(
     estimator,
-    *,
-    start=-5.0,
-    stop=5.0,
-    step=1.0,
-    dims=(0, 1),
     X=None,
+    *,
+    n_steps=10,
+    values=None,
+    dims=(0, 1),
     image_shape=None,
     ax=None,
 ):
     """Images decoded from a regular grid of latent vectors.
 
-    The two latent dimensions ``dims`` take the values
-    ``np.arange(start, stop, step)`` (so the defaults give the tutorial's
-    10x10 grid over [-5, 5)); the other dimensions stay at the mean code of
-    ``X`` (zero without ``X``).
+    The two latent dimensions ``dims`` vary along the x and y axes; any
+    other dimensions stay at the mean code of ``X`` (the title says so).
 
     Parameters
     ----------
     estimator : fitted transformer with ``inverse_transform``
-    start, stop, step : float
-        Grid values, as for :func:`numpy.arange`.
+    X : array-like, default=None
+        Data whose codes set the grid: along each axis, ``n_steps`` round
+        values spanning that dimension's own range of the codes (2nd to
+        98th percentile). Without ``X``, an :class:`~skae.AutoencoderTransformer`
+        uses the codes it kept from training (``training_codes_``).
+    n_steps : int, default=10
+        Values per axis.
+    values : "tutorial", array-like or pair of array-likes, default=None
+        Explicit grid values instead: ``"tutorial"`` for the reference
+        tutorial's z in [-5, 5) in steps of 1 on both axes, one sequence for
+        both axes, or ``(x_values, y_values)``.
     dims : tuple of two int, default=(0, 1)
         The latent dimensions varied along the x and y axes.
-    X : array-like, default=None
-        Data whose mean code fixes the other dimensions.
     image_shape : tuple, default=None
     ax : matplotlib Axes, default=None
 
@@ -210,43 +207,94 @@ def plot_latent_grid(
     >>> from sklearn.decomposition import PCA
     >>> from skae.plotting import plot_latent_grid
     >>> X = np.random.RandomState(0).rand(50, 16)
-    >>> fig = plot_latent_grid(PCA(2).fit(X), start=-1, stop=1, step=0.5)
-    >>> fig.axes[0].get_images()[0].get_array().shape
-    (16, 16)
+    >>> fig = plot_latent_grid(PCA(2).fit(X), values=[-1, 0, 1])
+    >>> fig.axes[0].get_images()[0].get_array().shape  # 3 x 3 tiles, 1-pixel gaps
+    (14, 14)
     """
-    values = np.arange(start, stop, step)
-    center = _center_code(estimator, X)
+    codes = _grid_codes(estimator, X, values)
+    center = center_code(estimator, X) if X is not None else _middle(estimator, codes)
     if len(center) < 2:
         raise ValueError("a latent grid needs codes of at least two dimensions")
-    # Rows of the picture run from high z2 at the top to low z2 at the bottom.
-    z2, z1 = np.meshgrid(values[::-1], values, indexing="ij")
-    codes = np.tile(center, (z1.size, 1))
-    codes[:, dims[0]], codes[:, dims[1]] = z1.ravel(), z2.ravel()
-    decoded = np.asarray(estimator.inverse_transform(codes))
-    shape = _image_shape(estimator, image_shape, decoded.shape[1])
-    mosaic = _mosaic(decoded.reshape(-1, *shape), len(values), len(values))
+    x_values, y_values = _grid_values(codes, values, dims, n_steps)
+    # Rows of the picture run from high values at the top to low at the bottom.
+    grid_y, grid_x = np.meshgrid(y_values[::-1], x_values, indexing="ij")
+    grid = np.tile(np.asarray(center, dtype=np.float32), (grid_x.size, 1))
+    grid[:, dims[0]], grid[:, dims[1]] = grid_x.ravel(), grid_y.ravel()
+    decoded = np.asarray(estimator.inverse_transform(grid))
+    shape = display_shape(estimator, image_shape, decoded.shape[1])
+    mosaic = _mosaic(decoded.reshape(-1, *shape), len(y_values), len(x_values))
 
     fig, ax = _axes(ax, (7, 7))
     height, width = shape[:2]
     _show_image(ax, mosaic)
-    ax.set_xticks(width * (np.arange(len(values)) + 0.5), [f"{v:.3g}" for v in values])
+    ax.set_xticks(
+        (width + 1) * np.arange(len(x_values)) + (width - 1) / 2,
+        _tick_labels(x_values),
+    )
     ax.set_yticks(
-        height * (np.arange(len(values)) + 0.5), [f"{v:.3g}" for v in values[::-1]]
+        (height + 1) * np.arange(len(y_values)) + (height - 1) / 2,
+        _tick_labels(y_values[::-1]),
     )
     ax.set_xlabel(f"z{dims[0] + 1}")
     ax.set_ylabel(f"z{dims[1] + 1}")
-    ax.set_title("Images decoded from a grid of latent vectors")
+    title = "Images decoded from a grid of latent vectors"
+    if len(center) > 2:
+        source = "X" if X is not None else "the training codes"
+        others = len(center) - 2
+        title += f"\n(the other {others} dimensions at their mean over {source})"
+    ax.set_title(title)
     return fig
 
 
-def _center_code(estimator, X=None):
-    """The mean code of ``X``, or the zero code of the estimator's latent size."""
+def _grid_codes(estimator, X, values):
+    """The codes whose ranges set the grid: of ``X``, or kept from training."""
     if X is not None:
-        return np.asarray(estimator.transform(X)).mean(axis=0)
-    for size in ("z_dim", "n_components_"):  # ours, PCA and the like
-        if hasattr(estimator, size):
-            return np.zeros(int(getattr(estimator, size)))
-    raise ValueError("pass X so that its mean code fixes the latent size")
+        return np.asarray(estimator.transform(X))
+    codes = getattr(estimator, "training_codes_", None)
+    if codes is None and values is None:
+        raise ValueError(
+            "pass X (or values=) to set the grid: this estimator keeps no "
+            "training codes"
+        )
+    return codes
+
+
+def _middle(estimator, codes):
+    """Where the dimensions off the grid stay without X: the codes' mean, or 0."""
+    if codes is not None:
+        return codes.mean(axis=0)
+    return np.zeros(latent_size(estimator) or 2)
+
+
+def _grid_values(codes, values, dims, n_steps):
+    """The x and y values of the grid."""
+    if isinstance(values, str):
+        if values != "tutorial":
+            raise ValueError(f"values must be 'tutorial' or numbers, got {values!r}")
+        return np.arange(-5.0, 5.0), np.arange(-5.0, 5.0)
+    if values is None:
+        return tuple(_round_steps(codes[:, d], n_steps) for d in dims)
+    if len(values) == 2 and all(np.ndim(v) == 1 for v in values):
+        return np.asarray(values[0], float), np.asarray(values[1], float)
+    return np.asarray(values, float), np.asarray(values, float)
+
+
+def _round_steps(code, n_steps):
+    """``n_steps`` values a round step apart that span most of ``code``."""
+    low, high = np.percentile(code, [2, 98])
+    raw = max(high - low, 1e-12) / max(n_steps - 1, 1)
+    magnitude = 10 ** np.floor(np.log10(raw))
+    step = magnitude * min(m for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = np.round(((low + high) / 2 - step * (n_steps - 1) / 2) / step) * step
+    return start + step * np.arange(n_steps)
+
+
+def _tick_labels(values):
+    """Labels without float noise: ``-4.44e-16`` reads ``0``, ``0.30000000000000004`` ``0.3``."""
+    scale = np.max(np.abs(values)) if len(values) else 0
+    return [
+        "0" if abs(v) <= 1e-9 * scale else f"{float(f'{v:.6g}'):g}" for v in values
+    ]
 
 
 def plot_history(history, *, ax=None):
@@ -274,6 +322,8 @@ def plot_history(history, *, ax=None):
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['loss', 'val_loss']
     """
+    from matplotlib.ticker import MaxNLocator
+
     history = getattr(history, "history_", history)
     fig, ax = _axes(ax, (6, 4))
     for name, values in history.items():
@@ -281,6 +331,7 @@ def plot_history(history, *, ax=None):
             continue
         ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=name)
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean squared error")
     ax.set_title("Training curves")
@@ -318,9 +369,10 @@ def plot_error_vs_z(results, *, ax=None):
     for method, rows in results.groupby("method", sort=False):
         rows = rows.sort_values("z_dim")
         ax.plot(rows["z_dim"], rows["mse"], marker="o", label=method)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     z_values = sorted(results["z_dim"].unique())
+    if len(z_values) > 1:  # one z_dim on a log axis would get a lone, odd tick
+        ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xticks(z_values, [str(z) for z in z_values])
     ax.set_xticks([], minor=True)
     ax.set_xlabel("z_dim (latent size)")

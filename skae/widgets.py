@@ -42,13 +42,13 @@ class LatentExplorer:
     ):
         import ipywidgets as widgets
 
-        from .plotting import _image_shape
+        from ._images import display_shape
 
         self.estimator = estimator
         self.dims = list(dims)
         self.center = np.asarray(center, dtype=np.float32)
         n_features = np.asarray(estimator.inverse_transform(self.center[None])).shape[1]
-        self.image_shape = _image_shape(estimator, image_shape, n_features)
+        self.image_shape = display_shape(estimator, image_shape, n_features)
         self.scale = scale
         self.sliders = [
             widgets.FloatSlider(
@@ -143,14 +143,21 @@ def explore_latent(
     >>> explorer.code()
     array([1.5, 0. ], dtype=float32)
     """
-    from .plotting import _center_code
+    from ._images import center_code
 
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "explore_latent needs ipywidgets: pip install \"skae[widgets]\" "
+            "(or pip install ipywidgets), then restart the notebook's kernel"
+        ) from None
     return LatentExplorer(
         estimator,
         dims=dims,
         value_range=value_range,
         step=step,
-        center=_center_code(estimator, X),
+        center=center_code(estimator, X),
         image_shape=image_shape,
         scale=scale,
     )

@@ -1,18 +1,16 @@
 """Behaviour of AutoencoderTransformer: quality, contract, reproducibility."""
 
 import os
-import pickle
 import subprocess
 import sys
 import textwrap
 
-import joblib
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
@@ -20,7 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skae import AutoencoderTransformer
-from skae.architectures import dense_autoencoder
+from skae._training import WARMUP_STEPS, warmup_cosine
+from skae.architectures import conv_autoencoder, dense_autoencoder
 from skae.metrics import reconstruction_error
 
 
@@ -43,23 +42,79 @@ def small_fit(digits):
     return AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X), X
 
 
-# -- quality against PCA (the acceptance figures of issue 2) -----------------
+# -- quality against PCA ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("image_shape", [None, (8, 8)])
-def test_beats_pca_on_held_out_digits(digits_split, image_shape):
+@pytest.mark.parametrize(
+    "image_shape, architecture, at_least",
+    # benchmarks/small_data.py and digits_vs_pca.py measured 2.10x and 1.9x;
+    # the bounds leave room for other machines, not for a regression.
+    [(None, "dense", 1.9), ((8, 8), "conv", 1.7)],
+)
+def test_defaults_beat_pca_on_held_out_digits(
+    digits_split, image_shape, architecture, at_least
+):
     X_train, X_test = digits_split
     ae = AutoencoderTransformer(
-        z_dim=10, epochs=60, image_shape=image_shape, random_state=0
+        z_dim=10, image_shape=image_shape, random_state=0
     ).fit(X_train)
     pca_error = reconstruction_error(PCA(10).fit(X_train), X_test)
     ae_error = reconstruction_error(ae, X_test)
-    assert ae.architecture_ == ("dense" if image_shape is None else "conv")
-    assert ae.output_activation_ == "sigmoid"
-    assert ae_error < pca_error, (ae_error, pca_error)
+    assert ae.architecture_ == architecture
+    assert ae.output_activation_ == "clip"
+    assert pca_error / ae_error >= at_least, (ae_error, pca_error)
 
 
-def test_classifier_pipeline_accuracy_close_to_pca(digits):
+def test_untrained_model_is_pca(digits_split):
+    """init="pca": before any training, codes and reconstructions are PCA's."""
+    X_train, X_test = digits_split
+    ae = AutoencoderTransformer(
+        z_dim=6,
+        epochs=1,
+        learning_rate=1e-30,  # a step too small to move any weight
+        validation_fraction=0,
+        early_stopping=False,
+        random_state=0,
+    ).fit(X_train)
+    pca = PCA(6).fit(X_train)
+    X_back = ae.inverse_transform(ae.transform(X_test))
+    pca_back = np.clip(pca.inverse_transform(pca.transform(X_test)), 0, 1)
+    np.testing.assert_allclose(X_back, pca_back, atol=2e-5)
+    # The codes are PCA's, up to one overall scale and each axis's sign.
+    codes, pca_codes = ae.transform(X_test), pca.transform(X_test)
+    scales = pca_codes.std(axis=0) / codes.std(axis=0)
+    np.testing.assert_allclose(scales, scales[0], rtol=1e-4)
+    signs = np.sign(np.sum(codes * pca_codes, axis=0))
+    np.testing.assert_allclose(
+        codes * signs * scales[0], pca_codes, atol=1e-4 * pca_codes.std()
+    )
+
+
+def test_exactly_linear_data_matches_pca():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4)) @ rng.normal(size=(4, 20))
+    X += 0.1 * rng.normal(size=X.shape)
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    ae = AutoencoderTransformer(z_dim=4, random_state=0).fit(X_train)
+    pca_error = reconstruction_error(PCA(4).fit(X_train), X_test)
+    assert reconstruction_error(ae, X_test) <= 1.01 * pca_error
+    # nothing nonlinear to learn: the kept model is PCA of all the data
+    assert ae.best_epoch_ == 0
+
+
+def test_breast_cancer_fits_and_is_no_worse_than_pca():
+    X = load_breast_cancer().data
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    ae = AutoencoderTransformer(z_dim=10, random_state=0).fit(X_train)
+    assert ae.output_activation_ == "linear"
+    pca_error = reconstruction_error(PCA(10).fit(X_train), X_test)
+    assert reconstruction_error(ae, X_test) <= 1.01 * pca_error
+    assert ae.sample(5, random_state=0).shape == (5, 30)
+
+
+def test_classifier_pipeline_accuracy_at_least_pca(digits):
     X, y = load_digits(return_X_y=True)
 
     def accuracy(reducer):
@@ -72,8 +127,8 @@ def test_classifier_pipeline_accuracy_close_to_pca(digits):
         )
         return cross_val_score(pipe, X, y, cv=3).mean()
 
-    ae_accuracy = accuracy(AutoencoderTransformer(z_dim=10, epochs=40, random_state=0))
-    assert ae_accuracy >= accuracy(PCA(10)) - 0.05
+    ae_accuracy = accuracy(AutoencoderTransformer(z_dim=10, random_state=0))
+    assert ae_accuracy >= accuracy(PCA(10)) - 0.01
 
 
 def test_grid_search_without_scoring_ranks_by_reconstruction(digits):
@@ -99,10 +154,11 @@ def test_grid_search_in_classifier_pipeline_uses_accuracy(digits):
     )
     search = GridSearchCV(pipe, {"ae__z_dim": [1, 8]}, cv=2).fit(X, y)
     assert search.best_params_ == {"ae__z_dim": 8}
-    assert 0 < search.best_score_ <= 1
+    one_dim = search.cv_results_["mean_test_score"][0]
+    assert search.best_score_ >= 0.85 and one_dim < 0.5  # accuracies
 
 
-# -- the transformer contract --------------------------------------------------
+# -- the transformer contract ----------------------------------------------------
 
 
 def test_shapes_dtypes_and_fitted_attributes(small_fit):
@@ -111,19 +167,35 @@ def test_shapes_dtypes_and_fitted_attributes(small_fit):
     assert Z.shape == (300, 3) and Z.dtype == np.float32
     X_back = ae.inverse_transform(Z)
     assert X_back.shape == X.shape and X_back.dtype == np.float32
+    assert 0 <= X_back.min() and X_back.max() <= 1  # clipped to the pixel range
     assert ae.n_features_in_ == 64
     assert ae.image_shape_ is None and ae.input_shape_ == (64,)
-    assert ae.n_iter_ == 3
+    assert ae.n_iter_ == ae.max_epochs_ == 3
+    assert ae.compute_dtype_ == "float32"
     assert type(ae.history_) is dict
     assert set(ae.history_) == {"loss", "val_loss", "learning_rate"}
     assert all(type(v) is float for v in ae.history_["loss"])
     assert len(ae.history_["val_loss"]) == ae.n_iter_
-    # The default cosine schedule, over epochs=3: 1, 3/4, 1/4 of the rate.
+    # A warm-up of a tenth of the steps, then a cosine to zero; the history
+    # records the rate of each epoch's last step. 270 rows, batch 32: 8 steps.
+    rate = warmup_cosine(2e-3, 24, min(WARMUP_STEPS, 2))
     np.testing.assert_allclose(
-        ae.history_["learning_rate"], [2e-3, 1.5e-3, 0.5e-3], rtol=1e-6
+        ae.history_["learning_rate"], [rate(7), rate(15), rate(23)], rtol=1e-6
     )
     assert isinstance(ae.encoder_, keras.Model)
     assert isinstance(ae.decoder_, keras.Model)
+
+
+def test_auto_batch_size_and_epoch_budget(digits):
+    X = digits[0]
+    ae = AutoencoderTransformer(z_dim=2, random_state=0)
+    plan = ae._plan(X, 0.1)
+    # 1,617 training rows: batch 32, 50 steps an epoch, 4,000 steps in 80
+    assert (plan.batch_size, plan.epochs) == (32, 80)
+    big = ae._plan(np.zeros((20_000, 4)), 0.1)
+    assert (big.batch_size, big.epochs) == (128, 29)  # 140 steps an epoch
+    tiny = ae._plan(np.zeros((60, 4)), 0.1)
+    assert (tiny.batch_size, tiny.epochs) == (32, 200)  # the cap
 
 
 def test_score_is_minus_mean_of_per_sample_errors(small_fit):
@@ -136,6 +208,21 @@ def test_score_is_minus_mean_of_per_sample_errors(small_fit):
     assert ae.score(X) == pytest.approx(-reconstruction_error(ae, X))
 
 
+def test_score_samples_ranks_unlike_data_below_training_like_data(digits):
+    X, y = digits
+    images = X.reshape(-1, 8, 8)
+    ae = AutoencoderTransformer(z_dim=4, random_state=0).fit(images[y < 5])
+    normal = ae.score_samples(images[y < 5][:200])
+    unlike = ae.score_samples(np.random.default_rng(0).random((200, 8, 8)))
+    assert normal.shape == (200,)
+    assert np.median(unlike) < normal.min()  # noise reconstructs far worse
+
+
+def test_transform_of_a_few_rows_matches_the_whole(small_fit):
+    ae, X = small_fit
+    np.testing.assert_array_equal(ae.transform(X[:5]), ae.transform(X)[:5])
+
+
 def test_image_stacks_are_accepted_and_reconstructed_flat(digits):
     images = digits[0][:200].reshape(-1, 8, 8)
     ae = AutoencoderTransformer(z_dim=4, epochs=2, random_state=0).fit(images)
@@ -143,7 +230,7 @@ def test_image_stacks_are_accepted_and_reconstructed_flat(digits):
     assert ae.architecture_ == "conv"
     assert ae.n_features_in_ == 64
     Z = ae.transform(images[..., np.newaxis])  # (n, H, W, C) too
-    np.testing.assert_allclose(Z, ae.transform(images.reshape(200, 64)), rtol=1e-6)
+    np.testing.assert_array_equal(Z, ae.transform(images.reshape(200, 64)))
     assert ae.inverse_transform(Z).shape == (200, 64)
 
 
@@ -157,12 +244,45 @@ def test_colour_images_with_odd_size():
 def test_standardised_data_is_reconstructed_with_a_linear_output():
     rng = np.random.RandomState(0)
     latent = rng.normal(size=(500, 2))
-    X = StandardScaler().fit_transform(latent @ rng.normal(size=(2, 6)) * 5)
-    ae = AutoencoderTransformer(z_dim=2, epochs=60, random_state=0).fit(X)
+    X = StandardScaler().fit_transform(np.sin(latent) @ rng.normal(size=(2, 6)) * 5)
+    ae = AutoencoderTransformer(z_dim=2, random_state=0).fit(X)
     assert ae.output_activation_ == "linear"
     X_back = ae.inverse_transform(ae.transform(X))
     assert X_back.min() < -1 and X_back.max() > 1  # a sigmoid could not
-    assert reconstruction_error(ae, X) < 0.1  # the variance is 1
+    assert reconstruction_error(ae, X) < 0.05  # the variance is 1
+
+
+def test_training_does_not_depend_on_the_data_units(digits):
+    X = digits[0][:300]
+    params = {"z_dim": 3, "epochs": 3, "output_activation": "linear", "random_state": 0}
+    small = AutoencoderTransformer(**params).fit(X)
+    large = AutoencoderTransformer(**params).fit(X * 1000)
+    # the same model, in other units: codes equal, reconstructions scaled
+    np.testing.assert_allclose(small.transform(X), large.transform(X * 1000), atol=2e-4)
+    np.testing.assert_allclose(
+        reconstruction_error(large, X * 1000) / 1000**2,
+        reconstruction_error(small, X),
+        rtol=1e-3,
+    )
+
+
+def test_output_activation_overrides(digits):
+    X = digits[0][:200]
+    sigmoid = AutoencoderTransformer(
+        z_dim=2, epochs=2, init="random", output_activation="sigmoid", random_state=0
+    ).fit(X * 2)  # beyond [0, 1]: a sigmoid only because it was asked for
+    assert sigmoid.output_activation_ == "sigmoid"
+    assert sigmoid.inverse_transform(sigmoid.transform(X * 2)).max() <= 1
+    linear = AutoencoderTransformer(
+        z_dim=2, epochs=2, output_activation="linear", random_state=0
+    ).fit(X)
+    assert linear.output_activation_ == "linear"
+    assert linear.inverse_transform(np.full((1, 2), 50.0)).max() > 1  # unclipped
+    assert AutoencoderTransformer(z_dim=2, epochs=2, init="random", random_state=0).fit(
+        X
+    ).output_activation_ == "sigmoid"
+    with pytest.raises(ValueError, match="cannot start at PCA"):
+        AutoencoderTransformer(output_activation="sigmoid").fit(X)
 
 
 def test_set_output_pandas_and_feature_names(small_fit):
@@ -179,6 +299,8 @@ def test_set_output_pandas_and_feature_names(small_fit):
     ]
     assert list(fitted.feature_names_in_) == names
     assert fitted.inverse_transform(Z).shape == (300, 64)
+    # a refit on unnamed data forgets the names
+    assert not hasattr(clone(ae).fit(frame).fit(X), "feature_names_in_")
 
 
 def test_same_random_state_same_codes_and_different_seeds_differ(small_fit):
@@ -200,42 +322,46 @@ def _run_in_fresh_python(code):
     return result.stdout
 
 
-def test_codes_are_reproducible_in_a_fresh_process(small_fit, tmp_path):
-    ae, X = small_fit
+REPRODUCIBLE = {
+    "dense": {"z_dim": 3, "epochs": 3},
+    "conv": {"z_dim": 3, "epochs": 2, "image_shape": (8, 8)},
+    "noise": {"z_dim": 3, "epochs": 2, "noise": "masking", "noise_level": 0.3},
+    "variational": {"z_dim": 2, "epochs": 2, "variational": True},
+    "random init": {"z_dim": 3, "epochs": 2, "init": "random"},
+}
+
+
+def fit_all_for_reproducibility(X):
+    """Codes of each model of REPRODUCIBLE, and of partial_fit, by name."""
+    codes = {}
+    for name, params in REPRODUCIBLE.items():
+        model = AutoencoderTransformer(random_state=0, **params).fit(X)
+        codes[name.replace(" ", "_")] = model.transform(X)
+    streamed = AutoencoderTransformer(z_dim=3, batch_size=50, random_state=0)
+    streamed.partial_fit(X[:150]).partial_fit(X[150:])
+    codes["partial_fit"] = streamed.transform(X)
+    return codes
+
+
+def test_codes_are_reproducible_in_a_fresh_process(digits, tmp_path):
+    """Every kind of model, and partial_fit, gives the same codes in another process."""
+    X = digits[0][:300]
     np.save(tmp_path / "X.npy", X)
     _run_in_fresh_python(
         f"""
-        import random, numpy as np
+        import random, sys
+        import numpy as np
         random.seed(12345)  # other code drawing from the global RNGs
         np.random.seed(6789)
-        from skae import AutoencoderTransformer
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from test_autoencoder import fit_all_for_reproducibility
         X = np.load({str(tmp_path / "X.npy")!r})
-        ae = AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X)
-        np.save({str(tmp_path / "Z.npy")!r}, ae.transform(X))
+        np.savez({str(tmp_path / "Z.npz")!r}, **fit_all_for_reproducibility(X))
         """
     )
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), ae.transform(X))
-
-
-def test_pickle_transforms_identically_in_a_fresh_process(small_fit, tmp_path):
-    ae, X = small_fit
-    joblib.dump(ae, tmp_path / "ae.joblib")
-    np.save(tmp_path / "X.npy", X)
-    _run_in_fresh_python(
-        f"""
-        import joblib, numpy as np
-        ae = joblib.load({str(tmp_path / "ae.joblib")!r})
-        X = np.load({str(tmp_path / "X.npy")!r})
-        np.save({str(tmp_path / "Z.npy")!r}, ae.transform(X))
-        """
-    )
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), ae.transform(X))
-    restored = pickle.loads(pickle.dumps(ae))
-    np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
-    np.testing.assert_array_equal(
-        restored.inverse_transform(ae.transform(X)),
-        ae.inverse_transform(ae.transform(X)),
-    )
+    there = np.load(tmp_path / "Z.npz")
+    for name, codes in fit_all_for_reproducibility(X).items():
+        np.testing.assert_array_equal(there[name], codes, err_msg=name)
 
 
 def test_clone_is_unfitted_with_equal_params(small_fit):
@@ -245,7 +371,7 @@ def test_clone_is_unfitted_with_equal_params(small_fit):
     assert not hasattr(copy, "encoder_")
 
 
-# -- training controls ---------------------------------------------------------
+# -- training controls -------------------------------------------------------------
 
 
 class _WeightsPerEpoch(keras.callbacks.Callback):
@@ -257,30 +383,45 @@ class _WeightsPerEpoch(keras.callbacks.Callback):
         self.weights.append(self.model.get_weights())
 
 
-def test_early_stopping_restores_the_best_epoch(digits):
+def test_early_stopping_restores_the_best_epoch_and_counts_patience(digits):
     X = digits[0][:300]
     recorder = _WeightsPerEpoch()
     user_callbacks = [recorder]
+    patience = 3
     ae = AutoencoderTransformer(
         z_dim=2,
-        epochs=30,
-        patience=2,
-        learning_rate=0.05,
+        epochs=60,
+        patience=patience,
+        learning_rate=0.05,  # large: it stalls, so early stopping ends it
+        learning_rate_schedule="constant",
         callbacks=user_callbacks,
         random_state=0,
     ).fit(X)
     assert user_callbacks == [recorder]  # the user's list is left alone
-    assert ae.n_iter_ < 30  # the large learning rate stalls, so it stopped
-    val_loss = ae.history_["val_loss"]
-    best = int(np.argmin(val_loss))
-    assert best < ae.n_iter_ - 1  # a later epoch was worse...
-    best_weights = recorder.weights[best]
+    val_loss = np.array(ae.history_["val_loss"])
+    # the best epoch improved on every earlier one by tol; none after it did
+    best = ae.best_epoch_
+    assert 1 <= best < ae.n_iter_ < 60
+    assert ae.n_iter_ == best + patience
+    assert np.all(val_loss[best:] >= val_loss[best - 1] * (1 - ae.tol))
+    best_weights = recorder.weights[best - 1]
     final_weights = ae.encoder_.get_weights() + ae.decoder_.get_weights()
+    assert len(best_weights) == len(final_weights)
     for best_w, final_w in zip(best_weights, final_weights):
-        np.testing.assert_array_equal(best_w, final_w)  # ...and was undone
+        np.testing.assert_array_equal(best_w, final_w)
 
 
-def test_without_validation_or_early_stopping_all_epochs_run(digits):
+def test_early_stopping_without_validation_watches_the_training_loss(digits):
+    X = digits[0][:200]
+    ae = AutoencoderTransformer(
+        z_dim=2, epochs=40, patience=2, tol=0.5, validation_fraction=0, random_state=0
+    ).fit(X)
+    # tol=0.5 asks each epoch to halve the loss: training stops soon
+    assert "val_loss" not in ae.history_
+    assert ae.n_iter_ == ae.best_epoch_ + 2 < 40
+
+
+def test_without_early_stopping_all_epochs_run(digits):
     X = digits[0][:100]
     ae = AutoencoderTransformer(
         z_dim=2,
@@ -290,6 +431,7 @@ def test_without_validation_or_early_stopping_all_epochs_run(digits):
         random_state=0,
     ).fit(X)
     assert ae.n_iter_ == 4 and set(ae.history_) == {"loss", "learning_rate"}
+    assert ae.best_epoch_ is None
 
 
 def test_model_checkpoint_is_passed_through(digits, tmp_path):
@@ -299,29 +441,56 @@ def test_model_checkpoint_is_passed_through(digits, tmp_path):
         z_dim=2, epochs=2, callbacks=[checkpoint], random_state=0
     ).fit(digits[0][:100])
     assert path.exists()
+    restored = keras.models.load_model(path)  # skae's layers are registered
+    assert restored.output_shape == (None, 64)
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
-def test_optimizers_train(digits, optimizer):
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "nadam", "rmsprop", "sgd"])
+def test_optimizer_is_the_one_asked_for(digits, optimizer):
     ae = AutoencoderTransformer(
-        z_dim=2, epochs=3, optimizer=optimizer, random_state=0
+        z_dim=2, epochs=2, optimizer=optimizer, random_state=0
     ).fit(digits[0][:200])
+    expected = {
+        "adam": keras.optimizers.Adam,
+        "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }[optimizer]
+    assert type(ae._training_model.optimizer) is expected
     assert ae.history_["loss"][-1] < ae.history_["loss"][0]
 
 
 def test_verbose_zero_prints_nothing(digits, capsys):
     AutoencoderTransformer(z_dim=2, epochs=2, random_state=0).fit(digits[0][:100])
-    assert capsys.readouterr().out == ""
+    captured = capsys.readouterr()
+    assert captured.out == ""
 
 
-def test_verbose_one_shows_keras_progress(digits, capsys):
-    AutoencoderTransformer(z_dim=2, epochs=2, verbose=1, random_state=0).fit(
+def test_verbose_one_prints_a_plain_line_per_epoch(digits, capsys):
+    AutoencoderTransformer(z_dim=2, epochs=3, verbose=1, random_state=0).fit(
         digits[0][:100]
     )
-    assert "Epoch 2/2" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == [
+        "epoch 1/3",
+        "epoch 2/3",
+        "epoch 3/3",
+    ]
+    assert "val_loss" in lines[0] and "left)" in lines[0]
+    assert lines[3].startswith("stopped after epoch 3 (the epoch budget was used up)")
+    assert not any("\x1b" in line or "\r" in line for line in lines)
 
 
-# -- architectures ---------------------------------------------------------------
+def test_verbose_two_adds_keras_progress(digits, capsys):
+    AutoencoderTransformer(z_dim=2, epochs=2, verbose=2, random_state=0).fit(
+        digits[0][:100]
+    )
+    out = capsys.readouterr().out
+    assert "epoch 2/2:" in out and "Epoch 2/2" in out  # ours and Keras's
+
+
+# -- architectures -------------------------------------------------------------------
 
 
 def test_custom_architecture_callable(digits):
@@ -336,7 +505,34 @@ def test_custom_architecture_callable(digits):
     ).fit(digits[0][:100])
     assert calls == [((64,), 3)]
     assert ae.architecture_ == "custom" and ae.output_activation_ is None
-    assert len(ae.encoder_.layers) == 3  # input, Dense(16), Dense(3)
+    assert len(ae.encoder_.layers) == 3  # input, Dense(16), Dense(3): as built
+
+
+def test_custom_variational_architecture(digits):
+    def wide_code(input_shape, z_dim):
+        return dense_autoencoder(input_shape, z_dim, variational=True, seed=0)
+
+    ae = AutoencoderTransformer(
+        z_dim=2, architecture=wide_code, variational=True, epochs=2, random_state=0
+    ).fit(digits[0][:100])
+    assert ae.encoder_.output_shape == (None, 4)
+    assert ae.transform(digits[0][:10]).shape == (10, 2)
+    assert ae.sample(3, random_state=0).shape == (3, 64)
+
+
+def test_user_guide_conv_example_builds(digits):
+    """images_and_tables.rst's nearest-upsampling network without dense layers."""
+    from functools import partial
+
+    arch = partial(
+        conv_autoencoder, filters=(4, 8), upsampling="nearest", hidden_units=(), seed=0
+    )
+    ae = AutoencoderTransformer(
+        z_dim=3, image_shape=(8, 8), architecture=arch, epochs=1, random_state=0
+    ).fit(digits[0][:100])
+    kinds = [type(layer).__name__ for layer in ae.decoder_.layers]
+    assert "UpSampling2D" in kinds and "Conv2DTranspose" not in kinds
+    assert ae.inverse_transform(ae.transform(digits[0][:5])).shape == (5, 64)
 
 
 def test_tutorial_preset_matches_the_reference_layers():
@@ -365,7 +561,35 @@ def test_tutorial_preset_matches_the_reference_layers():
     assert ae.decoder_.count_params() == 90_177
 
 
-# -- bad input: our own errors, raised before any state changes --------------------
+def test_bfloat16_codes_are_float32_and_close_to_float32(digits):
+    images = digits[0][:300].reshape(-1, 8, 8)
+    params = {"z_dim": 3, "epochs": 2, "random_state": 0}
+    half = AutoencoderTransformer(compute_dtype="bfloat16", **params).fit(images)
+    full = AutoencoderTransformer(compute_dtype="float32", **params).fit(images)
+    assert half.compute_dtype_ == "bfloat16"
+    assert half.transform(images).dtype == np.float32
+    assert half.inverse_transform(half.transform(images)).dtype == np.float32
+    assert reconstruction_error(half, images) == pytest.approx(
+        reconstruction_error(full, images), rel=0.05
+    )
+
+
+def test_bfloat16_is_chosen_by_detection(monkeypatch):
+    from skae import _hardware
+
+    ae = AutoencoderTransformer()
+    monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: True)
+    assert ae._resolve_compute_dtype("conv", 784) == "bfloat16"
+    assert ae._resolve_compute_dtype("conv", 64) == "float32"  # too small to gain
+    assert ae._resolve_compute_dtype("dense", 784) == "float32"
+    monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: False)
+    assert ae._resolve_compute_dtype("conv", 784) == "float32"
+    forced = AutoencoderTransformer(compute_dtype="float32")
+    monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: True)
+    assert forced._resolve_compute_dtype("conv", 784) == "float32"
+
+
+# -- bad input: our own errors, raised before any state changes ------------------------
 
 BAD_INPUTS = {
     "nan": (np.full((10, 4), np.nan), ValueError, "NaN"),
@@ -397,9 +621,14 @@ def test_sparse_input_is_refused_clearly():
         ({"z_dim": -1}, "z_dim"),
         ({"z_dim": 2.5}, "z_dim"),
         ({"epochs": 0}, "epochs"),
+        ({"epochs": "many"}, "epochs"),
+        ({"batch_size": "big"}, "batch_size"),
         ({"architecture": "transformer"}, "architecture"),
+        ({"init": "zeros"}, "init"),
         ({"optimizer": "lion"}, "optimizer"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"tol": -1.0}, "tol"),
+        ({"compute_dtype": "float16"}, "compute_dtype"),
         ({"image_shape": (4, 0)}, "image_shape"),
         ({"image_shape": (2, 3, 4, 5)}, "image_shape"),
     ],
@@ -450,6 +679,10 @@ def test_use_before_fit():
     for method in (ae.transform, ae.inverse_transform, ae.score, ae.score_samples):
         with pytest.raises(NotFittedError):
             method(np.random.rand(3, 4))
+    with pytest.raises(NotFittedError):
+        ae.sample(2)
+    with pytest.raises(NotFittedError):
+        ae.get_feature_names_out()
 
 
 def test_wrong_widths_after_fit(small_fit):

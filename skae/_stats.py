@@ -1,0 +1,84 @@
+"""NumPy-only statistics shared by the estimator and the metrics."""
+
+import numpy as np
+
+# Rows processed at a time when a pass over the data must not copy it whole.
+_CHUNK_ROWS = 4096
+
+
+def per_sample_squared_error(X, X_reconstructed):
+    """Mean over features of the squared error, one value per sample."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    X_reconstructed = np.asarray(X_reconstructed, dtype=np.float64)
+    return np.mean((X - X_reconstructed.reshape(len(X), -1)) ** 2, axis=1)
+
+
+def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
+    """Mean, overall scale and principal axes of ``X[rows]``, without copying it.
+
+    Returns ``mean`` (one value per feature), ``scale`` (the square root of
+    the mean variance per feature; 1 for constant data) and ``components``,
+    an ``(n_components, n_features)`` array of orthonormal rows: PCA's axes
+    of the standardised data, largest variance first, each signed so that
+    its largest entry is positive. Rows beyond the data's rank are zero.
+
+    With up to ``max_covariance_features`` features the axes are the
+    eigenvectors of the covariance matrix, accumulated chunk by chunk;
+    beyond, a randomized PCA of at most 5,000 rows finds them.
+    """
+    n, n_features = len(rows), int(np.prod(X.shape[1:]))
+
+    def chunks():
+        for start in range(0, n, _CHUNK_ROWS):
+            part = X[rows[start : start + _CHUNK_ROWS]]
+            yield np.asarray(part, dtype=np.float64).reshape(len(part), n_features)
+
+    mean = sum(part.sum(axis=0) for part in chunks()) / n
+    total_variance = sum(((part - mean) ** 2).sum() for part in chunks()) / n
+    scale = float(np.sqrt(total_variance / n_features))
+    if not scale > 0:
+        scale = 1.0  # constant data: nothing to standardise
+    components = np.zeros((n_components, n_features))
+    if n_components == 0:
+        return mean, scale, components
+    if n_features <= max_covariance_features:
+        covariance = np.zeros((n_features, n_features))
+        for part in chunks():
+            centred = ((part - mean) / scale).astype(np.float32)
+            covariance += centred.T @ centred
+        variances, axes = np.linalg.eigh(covariance / n)
+        order = np.argsort(variances)[::-1]
+        variances, axes = variances[order], axes[:, order].T
+    else:
+        from sklearn.decomposition import PCA
+
+        picked = np.random.default_rng(seed).permutation(rows)[:5000]
+        sample = np.asarray(X[np.sort(picked)], dtype=np.float64)
+        sample = (sample.reshape(len(sample), n_features) - mean) / scale
+        k = min(n_components, *sample.shape)
+        pca = PCA(k, svd_solver="randomized", random_state=seed).fit(sample)
+        variances, axes = pca.explained_variance_, pca.components_
+    # Only directions the data vary along; the rest of the code starts at 0.
+    kept = min(n_components, int(np.sum(variances > 1e-10 * max(variances[0], 1e-300))))
+    axes = axes[:kept]
+    signs = np.sign(axes[np.arange(kept), np.argmax(np.abs(axes), axis=1)])
+    components[:kept] = axes * signs[:, None]
+    return mean, scale, components
+
+
+def draw_near(codes, n_samples, rng):
+    """Draw from a Gaussian kernel density around ``codes`` (Scott's bandwidth).
+
+    Each draw is a stored code plus Gaussian noise shaped like the codes'
+    covariance, scaled by ``n ** (-1 / (d + 4))``. A symmetric square root
+    of the covariance (negative eigenvalues clipped) makes it work for codes
+    that collapse onto a line or a point as well.
+    """
+    n, d = codes.shape
+    bandwidth = n ** (-1.0 / (d + 4))
+    covariance = np.atleast_2d(np.cov(codes, rowvar=False)) if n > 1 else np.zeros((d, d))
+    variances, axes = np.linalg.eigh(covariance)
+    root = axes * np.sqrt(np.clip(variances, 0, None))
+    picked = codes[rng.randint(n, size=n_samples)]
+    noise = rng.standard_normal((n_samples, d)) @ root.T
+    return picked + bandwidth * noise
