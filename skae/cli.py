@@ -21,6 +21,17 @@ class UsageError(Exception):
     """A mistake in the command line: one line on stderr, exit status 2."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help that ends each option with its default, unless it says it already."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        shown = action.default not in (None, argparse.SUPPRESS)
+        if "(default" not in text and shown and action.default is not False:
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line on stderr (and exit status 2)."""
 
@@ -101,7 +112,7 @@ def _parser():
             "split, score both on the test split, print a table and a verdict, "
             "and write results.csv and PNG figures into --out."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     compare.add_argument(
         "--dataset",

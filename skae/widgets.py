@@ -37,9 +37,7 @@ class LatentExplorer:
     b'\x89PNG'
     """
 
-    def __init__(
-        self, estimator, *, dims, value_range, step, center, image_shape, scale
-    ):
+    def __init__(self, estimator, *, dims, ranges, steps, center, image_shape, scale):
         import ipywidgets as widgets
 
         from ._images import display_shape
@@ -53,13 +51,13 @@ class LatentExplorer:
         self.sliders = [
             widgets.FloatSlider(
                 value=float(self.center[d]),
-                min=value_range[0],
-                max=value_range[1],
+                min=low,
+                max=high,
                 step=step,
                 description=f"z{d + 1}",
                 continuous_update=True,
             )
-            for d in self.dims
+            for d, (low, high), step in zip(self.dims, ranges, steps)
         ]
         self.image = widgets.Image(format="png")
         for slider in self.sliders:
@@ -100,8 +98,8 @@ def explore_latent(
     estimator,
     *,
     dims=(0, 1),
-    value_range=(-5.0, 5.0),
-    step=0.1,
+    value_range=None,
+    step=None,
     X=None,
     image_shape=None,
     scale=8,
@@ -114,13 +112,17 @@ def explore_latent(
         Typically a 2-D :class:`~skae.AutoencoderTransformer`.
     dims : sequence of int, default=(0, 1)
         Latent dimensions that get a slider.
-    value_range : (float, float), default=(-5, 5)
-        Slider range.
-    step : float, default=0.1
-        Slider step.
+    value_range : (float, float), default=None
+        Range of every slider. By default each slider spans its dimension's
+        range of the codes of ``X`` (or of an
+        :class:`~skae.AutoencoderTransformer`'s ``training_codes_``), else
+        the tutorial's (-5, 5).
+    step : float, default=None
+        Slider step; by default a hundredth of each slider's range.
     X : array-like, default=None
-        Data whose mean code sets the starting point and the dimensions
-        without a slider (zero without ``X``).
+        Data whose codes set the range, and whose mean code sets the
+        starting point and the dimensions without a slider (zero without
+        ``X``).
     image_shape : tuple, default=None
         Needed when the estimator records no image shape and images are not
         square.
@@ -138,7 +140,7 @@ def explore_latent(
     >>> from sklearn.decomposition import PCA
     >>> from skae.widgets import explore_latent
     >>> pca = PCA(2).fit(np.random.RandomState(0).rand(30, 16))
-    >>> explorer = explore_latent(pca)
+    >>> explorer = explore_latent(pca, value_range=(-5, 5))
     >>> explorer.sliders[0].value = 1.5
     >>> explorer.code()
     array([1.5, 0. ], dtype=float32)
@@ -152,12 +154,29 @@ def explore_latent(
             "explore_latent needs ipywidgets: pip install \"skae[widgets]\" "
             "(or pip install ipywidgets), then restart the notebook's kernel"
         ) from None
+    if value_range is None:
+        ranges = _code_ranges(estimator, X, dims)
+    else:
+        ranges = [tuple(float(v) for v in value_range)] * len(dims)
     return LatentExplorer(
         estimator,
         dims=dims,
-        value_range=value_range,
-        step=step,
+        ranges=ranges,
+        steps=[step or (high - low) / 100 for low, high in ranges],
         center=center_code(estimator, X),
         image_shape=image_shape,
         scale=scale,
     )
+
+
+def _code_ranges(estimator, X, dims):
+    """Each dimension's range of the codes of ``X`` (or of the training codes)."""
+    codes = (
+        estimator.transform(X)
+        if X is not None
+        else getattr(estimator, "training_codes_", None)
+    )
+    if codes is None:
+        return [(-5.0, 5.0)] * len(dims)  # the tutorial's
+    codes = np.asarray(codes)
+    return [(float(codes[:, d].min()), float(codes[:, d].max())) for d in dims]

@@ -26,28 +26,29 @@ def test_partial_fit_builds_once_and_keeps_optimizer_state(X):
     ae.partial_fit(X[500:1000])
     assert ae.encoder_ is encoder  # the same model, trained on
     assert ae.n_iter_ == 2 and len(ae.history_["loss"]) == 2
-    assert int(ae._autoencoder.optimizer.iterations) == 20  # 10 steps per chunk
-    assert ae.latent_density_ is not None
+    assert int(ae._training_model.optimizer.iterations) == 20  # 10 steps per chunk
+    assert ae.training_codes_.shape == (500, 4)  # of the last chunk
     assert ae.transform(X).shape == (len(X), 4)
 
 
 def test_partial_fit_after_cosine_fit_trains_at_the_set_rate(X):
     ae = AutoencoderTransformer(z_dim=2, epochs=4, random_state=0).fit(X[:300])
+    assert ae.best_epoch_ == 4
     # The cosine schedule ends the fit at a small fraction of the rate ...
     assert ae.history_["learning_rate"][-1] < 0.2 * ae.learning_rate
     # ... but each partial_fit call is one epoch at learning_rate, as set now.
     ae.partial_fit(X[300:600])
     ae.set_params(learning_rate=5e-4).partial_fit(X[600:900])
     assert ae.history_["learning_rate"][-2:] == pytest.approx([2e-3, 5e-4])
-    assert float(ae._autoencoder.optimizer.learning_rate) == pytest.approx(5e-4)
+    assert float(ae._training_model.optimizer.learning_rate) == pytest.approx(5e-4)
 
 
 def test_constant_schedule_keeps_the_rate(X):
     ae = AutoencoderTransformer(
         z_dim=2, epochs=3, learning_rate_schedule="constant", random_state=0
     ).fit(X[:300])
-    assert "learning_rate" not in ae.history_
-    assert float(ae._autoencoder.optimizer.learning_rate) == pytest.approx(2e-3)
+    assert ae.history_["learning_rate"] == [2e-3] * 3
+    assert float(ae._training_model.optimizer.learning_rate) == pytest.approx(2e-3)
 
 
 def test_partial_fit_validates_every_chunk(X):
@@ -80,7 +81,7 @@ def test_streaming_from_a_memory_map_matches_fit(X, tmp_path):
 def test_partial_fit_continues_after_pickling(X):
     ae = AutoencoderTransformer(z_dim=2, random_state=0).partial_fit(X[:300])
     restored = pickle.loads(pickle.dumps(ae))
-    assert not hasattr(restored, "_autoencoder")
+    assert not hasattr(restored, "_training_model")
     np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
     restored.partial_fit(X[300:600])
     assert restored.n_iter_ == 2
