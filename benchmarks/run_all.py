@@ -1,33 +1,35 @@
-"""skae's performance benchmarks on real MNIST, in one run on one machine.
+"""skae's time to quality on real MNIST, in one run on one machine.
 
-    python benchmarks/run_all.py --data-home ../shared/data/mnist --out benchmarks/results
+    python benchmarks/run_all.py --data-home ../shared/data/mnist
 
-Writes ``performance.json`` and ``performance.md`` into ``--out``:
+Writes ``performance.json``, ``performance.md`` and ``time_to_quality.png``
+into ``--out`` (``benchmarks/results``). Time is counted in *tutorial
+epochs*: the seconds of one epoch of the reference tutorial's recipe (its
+network, RMSprop 3e-4, batch 64, float32, trained by hand with Keras's
+``model.fit`` on the 60,000 training images), the fastest of two measured
+in this process, so that figures compare across machines. Measured:
 
-- fit overhead: ``AutoencoderTransformer.fit`` against the same Keras model
-  (the tutorial's preset, RMSprop 3e-4, batch 64) trained by hand with
-  ``model.fit``, on the same data;
-- time to quality: the tutorial's recipe against skae's defaults for equal
-  epochs, at ``z_dim`` 2, 10 and 30, beside PCA;
-- encode/decode throughput against PCA and against the Keras models called
-  directly;
-- peak resident memory of ``fit`` on full MNIST, beside the data's size;
-- achieved training FLOP/s of the default model against the machine's peak.
+- the tutorial recipe, 10 epochs, test MSE after each (the time unit comes
+  from its first two);
+- ``AutoencoderTransformer(z_dim, random_state=0).fit(images)`` with every
+  other parameter at its default, at z_dim 2, 10 and 30, test MSE after
+  each epoch (evaluations excluded from the time);
+- the same at z_dim 10 with ``compute_dtype="float32"`` (bfloat16's cost);
+- the previous release's defaults (random start, sigmoid output, float32, a
+  cosine planned over 100 epochs), their first 10 epochs;
+- PCA; fit overhead against the same network trained by hand; throughput;
+  peak memory of a default fit in a fresh interpreter.
 
 ``--quick`` runs everything on a small slice in a minute or two (the smoke
-test does). Each timed fit runs in this process one after the other; run
-nothing else on the machine meanwhile. Linux only: the CPU's model and clock
-come from /proc/cpuinfo, and its peak from ``--flop-per-cycle``.
+test does). Run nothing else on the machine meanwhile.
 """
 
 import argparse
 import json
-import os
-import platform
-import resource
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +39,23 @@ from skae import AutoencoderTransformer
 from skae.datasets import load_mnist
 from skae.metrics import reconstruction_error
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, write_results  # noqa: E402
+
 TUTORIAL = {
     "architecture": "tutorial",
     "optimizer": "rmsprop",
     "learning_rate": 3e-4,
     "learning_rate_schedule": "constant",
     "batch_size": 64,
+    "compute_dtype": "float32",
+}
+PREVIOUS_DEFAULTS = {
+    "init": "random",
+    "output_activation": "sigmoid",
+    "compute_dtype": "float32",
+    "batch_size": 128,
+    "epochs": 100,
 }
 
 
@@ -52,13 +65,89 @@ def timed(function, *args):
     return result, time.perf_counter() - start
 
 
-def fit_overhead(X, epochs, repeats):
-    """Seconds of our fit and of a hand-written model.fit, same model and data.
+def _test_mse(predict, X_test):
+    reconstructed = predict(X_test.reshape(-1, 28, 28, 1)).reshape(len(X_test), -1)
+    return float(np.mean((np.clip(reconstructed, 0, 1) - X_test) ** 2))
 
-    Both run ``repeats`` times, interleaved, after one warm-up fit each (the
-    first fit in a process pays for TensorFlow's start); the fastest run of
-    each counts, as in :mod:`timeit`, since this machine's noise only ever
-    adds time.
+
+def _curve_callback(X_test, stop_after=None):
+    """Test MSE after every epoch; the time it takes is kept apart."""
+    import keras
+
+    class Curve(keras.callbacks.Callback):
+        """Set ``start`` just before ``fit``: the curve counts its set-up too."""
+
+        start, excluded, points = None, 0.0, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            evaluation = time.perf_counter()
+            elapsed = evaluation - self.start - self.excluded
+            mse = _test_mse(
+                lambda x: self.model.predict(x, batch_size=500, verbose=0), X_test
+            )
+            self.excluded += time.perf_counter() - evaluation
+            self.points.append((elapsed, mse))
+            if stop_after is not None and epoch + 1 >= stop_after:
+                self.model.stop_training = True
+
+    curve = Curve()
+    curve.points = []
+    return curve
+
+
+def tutorial_by_hand(X_train, X_test, epochs):
+    """The tutorial's recipe in plain Keras: seconds per epoch and its curve."""
+    import keras
+
+    from skae.architectures import tutorial_autoencoder
+
+    encoder, decoder = tutorial_autoencoder((28, 28, 1), 10, seed=0)
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, decoder(encoder(inputs)))
+    model.compile(keras.optimizers.RMSprop(3e-4), "mean_squared_error")
+    images = X_train.reshape(-1, 28, 28, 1)
+    model.fit(images[:256], images[:256], batch_size=64, epochs=1, verbose=0)
+    seconds, points, elapsed = [], [], 0.0
+    for _ in range(epochs):
+        _, s = timed(
+            partial(model.fit, images, images, batch_size=64, epochs=1, verbose=0)
+        )
+        seconds.append(s)
+        elapsed += s
+        points.append((elapsed, _test_mse(partial(model.predict, verbose=0), X_test)))
+    return {"epoch_s": seconds, "curve": points}
+
+
+def skae_fit(X_train, X_test, z_dim, stop_after=None, **params):
+    """A timed fit on the (n, 28, 28) stack; its test MSE and curve."""
+    images = X_train.reshape(-1, 28, 28)
+    curve = _curve_callback(X_test, stop_after)
+    model = AutoencoderTransformer(z_dim, random_state=0, callbacks=[curve], **params)
+    curve.start = time.perf_counter()
+    _, seconds = timed(model.fit, images)
+    row = {
+        "z_dim": z_dim,
+        "params": {k: v for k, v in params.items()},
+        "fit_s": seconds - curve.excluded,
+        "epochs": model.n_iter_,
+        "max_epochs": model.max_epochs_,
+        "best_epoch": model.best_epoch_,
+        "batch_size": model._batch_size,
+        "compute_dtype": model.compute_dtype_,
+        "test_mse": reconstruction_error(model, X_test),
+        "curve": curve.points,
+    }
+    row["sse_per_image"] = row["test_mse"] * 784
+    print({k: v for k, v in row.items() if k != "curve"}, flush=True)
+    return row
+
+
+def fit_overhead(X, repeats):
+    """skae's fit against the same network trained by hand with model.fit.
+
+    The tutorial's network as a callable architecture, 1 epoch, no
+    validation split, no early stopping; both interleaved ``repeats``
+    times after a warm-up, the fastest of each compared.
     """
     import keras
 
@@ -68,11 +157,15 @@ def fit_overhead(X, epochs, repeats):
         AutoencoderTransformer(
             10,
             image_shape=(28, 28),
-            epochs=epochs,
+            architecture=partial(tutorial_autoencoder, seed=0),
+            optimizer="rmsprop",
+            learning_rate=3e-4,
+            learning_rate_schedule="constant",
+            batch_size=64,
+            epochs=1,
             validation_fraction=0,
             early_stopping=False,
             random_state=0,
-            **TUTORIAL,
         ).fit(X)
 
     def by_hand(X):
@@ -81,7 +174,7 @@ def fit_overhead(X, epochs, repeats):
         model = keras.Model(inputs, decoder(encoder(inputs)))
         model.compile(keras.optimizers.RMSprop(3e-4), "mean_squared_error")
         images = X.reshape(-1, 28, 28, 1)
-        model.fit(images, images, batch_size=64, epochs=epochs, shuffle=True, verbose=0)
+        model.fit(images, images, batch_size=64, epochs=1, shuffle=True, verbose=0)
 
     ours(X[:256]), by_hand(X[:256])
     skae_s, keras_s = [], []
@@ -89,71 +182,15 @@ def fit_overhead(X, epochs, repeats):
         skae_s.append(timed(ours, X)[1])
         keras_s.append(timed(by_hand, X)[1])
     return {
-        "epochs": epochs,
+        "n_images": len(X),
         "skae_fit_s": skae_s,
         "keras_fit_s": keras_s,
         "ratio": min(skae_s) / min(keras_s),
     }
 
 
-def time_to_quality(X_train, X_test, z_dims, epochs, repeats):
-    """Test MSE and fit seconds of PCA, the tutorial recipe and the defaults.
-
-    At ``z_dim=10`` (the acceptance case) the two recipes are fitted
-    ``repeats`` times, interleaved, and the fastest fit counts; seeded fits
-    give the same model every time.
-    """
-    rows = []
-    for z_dim in z_dims:
-        pca, pca_seconds = timed(PCA(z_dim, random_state=0).fit, X_train)
-        rows.append(
-            {
-                "recipe": "PCA",
-                "z_dim": z_dim,
-                "epochs": None,
-                "test_mse": reconstruction_error(pca, X_test),
-                "fit_s": [pca_seconds],
-            }
-        )
-        recipes = {"tutorial": TUTORIAL, "skae defaults": {}}
-        for recipe in recipes:
-            rows.append({"recipe": recipe, "z_dim": z_dim, "fit_s": []})
-        for _ in range(repeats if z_dim == 10 else 1):
-            for row, params in zip(rows[-2:], recipes.values()):
-                model = AutoencoderTransformer(
-                    z_dim, image_shape=(28, 28), epochs=epochs, random_state=0, **params
-                )
-                row["fit_s"].append(timed(model.fit, X_train)[1])
-                row["epochs"] = model.n_iter_
-                row["test_mse"] = reconstruction_error(model, X_test)
-                print(row, flush=True)
-    return rows
-
-
-def converged(X_train, X_test, z_dims, epochs):
-    """The defaults trained for up to ``epochs`` epochs (early stopping on)."""
-    rows = []
-    for z_dim in z_dims:
-        model = AutoencoderTransformer(
-            z_dim, image_shape=(28, 28), epochs=epochs, random_state=0
-        )
-        _, seconds = timed(model.fit, X_train)
-        mse = reconstruction_error(model, X_test)
-        rows.append(
-            {
-                "z_dim": z_dim,
-                "epochs": model.n_iter_,
-                "minutes": seconds / 60,
-                "test_mse": mse,
-                "sse_per_image": mse * X_test.shape[1],
-            }
-        )
-        print(rows[-1], flush=True)
-    return rows
-
-
 def throughput(X_train, X_test):
-    """Images per second of transform and inverse_transform."""
+    """Images per second of transform and inverse_transform, best of 3 calls."""
     ae = AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0)
     ae.fit(X_train[:2000])
     pca = PCA(10).fit(X_train)
@@ -163,10 +200,10 @@ def throughput(X_train, X_test):
         "skae transform": lambda: ae.transform(X_test),
         "skae inverse_transform": lambda: ae.inverse_transform(Z),
         "keras encoder_.predict": lambda: ae.encoder_.predict(
-            images, batch_size=ae.batch_size, verbose=0
+            images, batch_size=ae._batch_size, verbose=0
         ),
         "keras decoder_.predict": lambda: ae.decoder_.predict(
-            Z, batch_size=ae.batch_size, verbose=0
+            Z, batch_size=ae._batch_size, verbose=0
         ),
         "PCA transform": lambda: pca.transform(X_test),
         "PCA inverse_transform": lambda: pca.inverse_transform(pca.transform(X_test)),
@@ -174,8 +211,7 @@ def throughput(X_train, X_test):
     results = {}
     for name, call in cases.items():
         call()  # warm up: traced functions, caches
-        _, seconds = timed(call)
-        results[name] = len(X_test) / seconds
+        results[name] = len(X_test) / min(timed(call)[1] for _ in range(3))
     return results
 
 
@@ -187,15 +223,15 @@ from skae.datasets import load_mnist
 def peak_mb():
     with open("/proc/self/status") as f:
         return int(next(l for l in f if l.startswith("VmHWM")).split()[1]) / 1024
-X = load_mnist(data_home={data_home!r}).data[:{n}]
+X = load_mnist(data_home={data_home!r}).images[:{n}]
 before = peak_mb()
-AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0).fit(X)
+AutoencoderTransformer(10, epochs=1, random_state=0).fit(X)
 print(before, peak_mb())
 """
 
 
 def memory(data_home, n):
-    """Peak RSS before and after fit, for the full data and for 1,000 images."""
+    """Peak RSS of a default fit (1 epoch) in a fresh interpreter, and of 1,000 images."""
     results = {"data_mb": n * 784 * 4 / 2**20}
     for label, size in [("full", n), ("1000 images", 1000)]:
         out = subprocess.run(
@@ -209,176 +245,111 @@ def memory(data_home, n):
     return results
 
 
-def forward_flops(model):
-    """Multiply-adds of Conv2D, Conv2DTranspose and Dense layers, times two."""
-    import keras
-
-    macs = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            macs += forward_flops(layer) / 2
-        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
-            kh, kw = layer.kernel_size
-            in_channels = layer.input.shape[-1]
-            out_h, out_w, out_c = layer.output.shape[1:]
-            if isinstance(layer, keras.layers.Conv2DTranspose):
-                out_h, out_w = layer.input.shape[1:3]
-            macs += out_h * out_w * out_c * kh * kw * in_channels
-        elif isinstance(layer, keras.layers.Dense):
-            macs += layer.input.shape[-1] * layer.units
-    return 2 * macs
-
-
-def achieved_compute(X_train, epochs_seconds, n_train, flop_per_cycle):
-    """Training FLOP/s of the default model (backward taken as twice forward).
-
-    ``n_train`` is the number of images one epoch trains on; the epoch's time
-    also holds the validation pass, so the figure is a slight underestimate.
-    """
-    ae = AutoencoderTransformer(10, image_shape=(28, 28), epochs=1, random_state=0)
-    ae.fit(X_train[:256])
-    per_image = forward_flops(ae.encoder_) + forward_flops(ae.decoder_)
-    achieved = 3 * per_image * n_train / epochs_seconds
-    ghz = _cpu_ghz()
-    peak = os.cpu_count() * flop_per_cycle * ghz * 1e9
-    return {
-        "forward_mflop_per_image": per_image / 1e6,
-        "achieved_gflops": achieved / 1e9,
-        "peak_gflops": peak / 1e9,
-        "share_of_peak": achieved / peak,
-        "cpu_ghz": ghz,
-    }
-
-
-def _cpuinfo(field):
-    """The first value of ``field`` in /proc/cpuinfo, or None if it lists none."""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith(field):
-                return line.split(":", 1)[1].strip()
-    return None
-
-
-def _cpu_ghz():
-    return float(_cpuinfo("cpu MHz")) / 1000
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home")
     parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument(
-        "--repeats", type=int, default=2, help="timed runs of each fit compared"
-    )
-    parser.add_argument(
-        "--converged-epochs",
-        type=int,
-        default=30,
-        help="epoch budget of the converged-quality runs; 0 skips them",
-    )
-    parser.add_argument(
-        "--flop-per-cycle",
-        type=int,
-        default=32,
-        help="peak FP32 FLOP per cycle per core: 32 for two 256-bit FMA pipes "
-        "(AMD Zen 4, Intel AVX2), 64 for two 512-bit ones (Intel AVX-512 server "
-        "cores)",
-    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
 
     train = load_mnist(data_home=args.data_home, subset="train")
     test = load_mnist(data_home=args.data_home, subset="test")
     n_train = 1_000 if args.quick else len(train.data)
-    epochs = 1 if args.quick else args.epochs
     X_train, X_test = train.data[:n_train], test.data[: 500 if args.quick else None]
     z_dims = [10] if args.quick else [2, 10, 30]
+    epochs = 2 if args.quick else 10
 
-    report = {
-        "machine": {
-            # platform.processor() is often empty or just "x86_64" on Linux.
-            "cpu": _cpuinfo("model name") or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": platform.python_version(),
-        },
-        "n_train": n_train,
-        "epochs": epochs,
+    report = {"machine": machine(), "n_train": n_train, "n_test": len(X_test)}
+    tutorial = tutorial_by_hand(X_train, X_test, epochs)
+    unit = min(tutorial["epoch_s"][:2])
+    report["tutorial_epoch_s"] = unit
+    report["tutorial"] = tutorial
+    print("tutorial epoch", unit, flush=True)
+    report["pca"] = {
+        z: reconstruction_error(PCA(z, random_state=0).fit(X_train), X_test)
+        for z in (2, 10, 30)
     }
-    repeats = 1 if args.quick else args.repeats
-    report["fit_overhead"] = fit_overhead(X_train, 1, repeats + 1)
-    print(report["fit_overhead"], flush=True)
-    report["time_to_quality"] = time_to_quality(
-        X_train, X_test, z_dims, epochs, repeats
+    quick = {"epochs": 2} if args.quick else {}
+    report["defaults"] = [skae_fit(X_train, X_test, z, **quick) for z in z_dims]
+    report["defaults_float32"] = skae_fit(
+        X_train, X_test, 10, compute_dtype="float32", **quick
     )
-    default_10 = next(
-        r
-        for r in report["time_to_quality"]
-        if r["recipe"] == "skae defaults" and r["z_dim"] == 10
-    )
-    n_fitted = n_train - int(np.ceil(0.1 * n_train))  # the default validation split
-    report["achieved_compute"] = achieved_compute(
+    report["previous_defaults"] = skae_fit(
         X_train,
-        min(default_10["fit_s"]) / default_10["epochs"],
-        n_fitted,
-        args.flop_per_cycle,
+        X_test,
+        10,
+        stop_after=epochs,
+        **{**PREVIOUS_DEFAULTS, **({"epochs": 2} if args.quick else {})},
     )
+    report["fit_overhead"] = fit_overhead(X_train[:20_000], 2 if args.quick else 3)
+    print(report["fit_overhead"], flush=True)
     report["throughput_images_per_s"] = throughput(X_train, X_test)
     report["memory"] = memory(args.data_home, n_train)
-    if args.converged_epochs:
-        report["converged"] = converged(
-            X_train,
-            X_test,
-            [10] if args.quick else [10, 30],
-            2 if args.quick else args.converged_epochs,
-        )
-    report["peak_rss_mb_this_process"] = (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for row in [*report["defaults"], report["defaults_float32"]]:
+        row["fit_tutorial_epochs"] = row["fit_s"] / unit
+    report["previous_defaults"]["fit_tutorial_epochs"] = (
+        report["previous_defaults"]["fit_s"] / unit
     )
-
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "performance.json").write_text(json.dumps(report, indent=2))
-    (out / "performance.md").write_text(_markdown(report))
-    print(_markdown(report))
+    write_results(out, "performance", report, markdown(report))
+    figure(report).savefig(out / "time_to_quality.png", dpi=110)
+    return report
 
 
-def _markdown(report):
+def markdown(report):
+    unit = report["tutorial_epoch_s"]
+    pca = report["pca"]
     lines = [
-        "# skae performance on MNIST",
+        "# skae time to quality on MNIST",
         "",
-        f"Machine: {report['machine']}; {report['n_train']} training images.",
+        f"Machine: {report['machine']}.",
+        f"{report['n_train']} training images, {report['n_test']} test images; "
+        f"one tutorial epoch (the unit of time) took {unit:.1f} s here.",
         "",
-        "## Fit overhead (tutorial preset, RMSprop 3e-4, batch 64)",
+        "## Default fits",
         "",
-        (
-            f"{report['fit_overhead']['epochs']} epoch, no validation split; "
-            "each run in seconds, the ratio of the fastest runs."
-        ),
+        "| recipe | z_dim | test MSE | PCA | PCA / skae | fit s | tutorial epochs "
+        "| epochs run (budget, kept) | batch | dtype |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    rows = [("defaults", r) for r in report["defaults"]]
+    rows.append(("defaults, float32", report["defaults_float32"]))
+    for name, r in rows:
+        reference = pca[r["z_dim"]]
+        lines.append(
+            f"| {name} | {r['z_dim']} | {r['test_mse']:.5f} | {reference:.4f} "
+            f"| {reference / r['test_mse']:.2f} | {r['fit_s']:.0f} "
+            f"| {r['fit_tutorial_epochs']:.1f} "
+            f"| {r['epochs']} ({r['max_epochs']}, {r['best_epoch']}) "
+            f"| {r['batch_size']} | {r['compute_dtype']} |"
+        )
+    previous = report["previous_defaults"]
+    tutorial = report["tutorial"]
+    lines += [
+        "",
+        "## Curves (test MSE after each epoch, seconds of training)",
+        "",
+        f"- tutorial recipe by hand: {_points(tutorial['curve'])}",
+        f"- previous defaults, z_dim=10: {_points(previous['curve'])}",
+    ]
+    lines += [
+        f"- defaults, z_dim={r['z_dim']}: {_points(r['curve'])}"
+        for r in report["defaults"]
+    ]
+    f = report["fit_overhead"]
+    lines += [
+        "",
+        "## Fit overhead (the tutorial's network as a callable, 1 epoch)",
+        "",
+        f"{f['n_images']} images, no validation split; each run in seconds, "
+        "the ratio of the fastest runs.",
         "",
         "| skae fit s | Keras model.fit s | ratio |",
         "| --- | --- | --- |",
-    ]
-    f = report["fit_overhead"]
-    lines.append(
-        f"| {_seconds(f['skae_fit_s'])} | {_seconds(f['keras_fit_s'])} | "
-        f"{f['ratio']:.3f} |"
-    )
-    lines += [
+        f"| {_seconds(f['skae_fit_s'])} | {_seconds(f['keras_fit_s'])} "
+        f"| {f['ratio']:.3f} |",
         "",
-        f"## Time to quality ({report['epochs']} epochs)",
-        "",
-        "| recipe | z_dim | epochs | test MSE | fit s (each run) |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for r in report["time_to_quality"]:
-        lines.append(
-            f"| {r['recipe']} | {r['z_dim']} | {r['epochs'] or ''} | "
-            f"{r['test_mse']:.5f} | {_seconds(r['fit_s'])} |"
-        )
-    lines += [
-        "",
-        "## Throughput (images per second, 10,000 test images)",
+        "## Throughput (images per second, best of 3 calls)",
         "",
         "| call | images/s |",
         "| --- | --- |",
@@ -386,38 +357,61 @@ def _markdown(report):
     lines += [
         f"| {k} | {v:,.0f} |" for k, v in report["throughput_images_per_s"].items()
     ]
-    lines += ["", "## Memory", "", "| | MB |", "| --- | --- |"]
+    lines += ["", "## Memory of a default fit (1 epoch)", "", "| | MB |", "| --- | --- |"]
     lines += [f"| {k} | {v:.0f} |" for k, v in report["memory"].items()]
-    if "converged" in report:
-        lines += [
-            "",
-            "## Converged quality (skae defaults, early stopping on)",
-            "",
-            "| z_dim | epochs | minutes | test MSE | SSE per image |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        lines += [
-            f"| {r['z_dim']} | {r['epochs']} | {r['minutes']:.1f} | "
-            f"{r['test_mse']:.5f} | {r['sse_per_image']:.2f} |"
-            for r in report["converged"]
-        ]
-    c = report["achieved_compute"]
-    lines += [
-        "",
-        "## Achieved compute (default model, training)",
-        "",
-        (
-            f"{c['forward_mflop_per_image']:.1f} MFLOP per image forward; "
-            f"{c['achieved_gflops']:.1f} GFLOP/s achieved against a peak of "
-            f"{c['peak_gflops']:.0f} GFLOP/s ({c['share_of_peak']:.1%})."
-        ),
-        "",
-    ]
+    lines.append("")
     return "\n".join(lines)
+
+
+def _points(curve):
+    return ", ".join(f"{mse:.4f} at {s:.0f} s" for s, mse in curve)
 
 
 def _seconds(runs):
     return ", ".join(f"{s:.1f}" for s in runs)
+
+
+def figure(report):
+    """Test MSE against wall time in tutorial epochs, PCA as a line."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    unit = report["tutorial_epoch_s"]
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    curves = [
+        ("tutorial recipe (Keras by hand)", report["tutorial"]["curve"], "tab:gray"),
+        ("previous skae defaults", report["previous_defaults"]["curve"], "tab:orange"),
+    ]
+    default_10 = next(r for r in report["defaults"] if r["z_dim"] == 10)
+    curves.append(("skae defaults", default_10["curve"], "tab:blue"))
+    for label, curve, colour in curves:
+        seconds, mse = np.array(curve).T
+        ax.plot(seconds / unit, mse, marker="o", ms=3, label=label, color=colour)
+    ax.scatter(
+        [default_10["fit_tutorial_epochs"]],
+        [default_10["test_mse"]],
+        marker="*",
+        s=150,
+        color="tab:blue",
+        zorder=3,
+        label=f"default fit ends: {default_10['test_mse']:.4f}",
+    )
+    ax.axhline(report["pca"][10], color="black", ls="--", lw=1, label="PCA")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.set_xlabel("wall time, in epochs of the tutorial's recipe")
+    ax.set_ylabel("test MSE per pixel, z_dim=10")
+    cores = report["machine"]["cores"]
+    ax.set_title(
+        f"Time to quality on MNIST ({report['n_train']:,} training images, "
+        f"{cores} CPU cores)"
+    )
+    ax.legend()
+    return fig
 
 
 if __name__ == "__main__":
