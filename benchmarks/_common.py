@@ -30,6 +30,15 @@ def machine():
     }
 
 
+def describe(machine):
+    """One line naming the machine and the code a result was measured with."""
+    return (
+        f"{machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, "
+        f"Keras {machine['keras']} on {machine['backend']} "
+        f"{machine['backend_version']}; commit {machine['commit']}, {machine['date']}"
+    )
+
+
 def _backend_version(backend):
     import importlib
 

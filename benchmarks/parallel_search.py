@@ -3,7 +3,7 @@
     python benchmarks/parallel_search.py [--data-home ../shared/data/mnist]
 
 Writes ``parallel_search_digits.json`` (or ``parallel_search_mnist.json``
-with ``--data-home``) into ``--out``. ``--quick`` searches 600
+with ``--data-home``) into ``--out``, with the machine and commit. ``--quick`` searches 600
 samples for one epoch, as the smoke test does.
 
 Each search runs in a fresh interpreter, so that both pay TensorFlow's start
@@ -17,6 +17,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from _common import machine
 
 SEARCH = """
 import json, time
@@ -45,12 +47,12 @@ print(json.dumps({{"n_jobs": {n_jobs}, "seconds": time.perf_counter() - start,
 """
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", help="MNIST folder: conv workload")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = []
     for n_jobs in (1, 2):
         code = SEARCH.format(n_jobs=n_jobs, data_home=args.data_home, quick=args.quick)
@@ -65,8 +67,12 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     workload = "digits" if args.data_home is None else "mnist"
-    (out / f"parallel_search_{workload}.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    report = {"machine": machine(), "searches": results}
+    (out / f"parallel_search_{workload}.json").write_text(
+        json.dumps(report, indent=2) + "\n"
+    )
+    print(json.dumps(report, indent=2))
+    return report
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python benchmarks/streaming.py --data-home ../shared/data/mnist
 
-Writes ``streaming.json`` into ``--out``. ``--quick`` streams 2,000 images in
+Writes ``streaming.json`` into ``--out``, with the machine and commit. ``--quick`` streams 2,000 images in
 chunks of 500, as the smoke test does.
 
 Each run is a fresh interpreter whose peak resident memory (ru_maxrss) is
@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from _common import machine
 
 RUN = """
 import json, resource, time
@@ -65,20 +67,20 @@ def run(**kwargs):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", required=True)
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     from skae.datasets import load_mnist
 
     X = load_mnist(data_home=args.data_home).data
     if args.quick:
         X = X[:2000]
     n, n_double = f"{len(X) // 1000}k", f"{2 * len(X) // 1000}k"
-    results = {}
+    results = {"machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         single, double = Path(tmp) / "single.npy", Path(tmp) / "double.npy"
         np.save(single, X)
@@ -112,8 +114,9 @@ def main():
             print(name, results[name], flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "streaming.json").write_text(json.dumps(results, indent=2))
+    (out / "streaming.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
+    return results
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ from skae import AutoencoderTransformer
 from skae.datasets import load_mnist
 from skae.metrics import reconstruction_error
 
+# SKAE_QUICK=1 (the documentation's build): 10,000 images, 5 epochs.
 QUICK = os.environ.get("SKAE_QUICK") == "1"
-n_train, epochs = (2_000, 1) if QUICK else (60_000, 10)
+n_train, epochs = (10_000, 5) if QUICK else (60_000, "auto")
 
 train = load_mnist(subset="train")
 test = load_mnist(subset="test")

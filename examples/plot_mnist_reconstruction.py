@@ -5,8 +5,9 @@ MNIST reconstructions: autoencoder against PCA
 
 Both compress each 28x28 MNIST digit (784 pixels) into 10 numbers, a
 compression of 78.4x, and reconstruct it from them. PCA is the best *linear*
-code; the convolutional autoencoder learns a nonlinear one and reconstructs
-visibly sharper digits with a lower test error.
+code; the convolutional autoencoder starts from PCA's code and learns a
+nonlinear correction, and reconstructs visibly sharper digits with a lower
+test error.
 """
 
 import os
@@ -19,36 +20,39 @@ from skae.datasets import load_mnist
 from skae.metrics import reconstruction_error
 from skae.plotting import plot_history, plot_reconstructions
 
-# SKAE_QUICK=1 runs on a small slice in seconds (tests, docs build).
+# The documentation is built with SKAE_QUICK=1: 10,000 training images and
+# 5 epochs, a minute on 2 CPU cores. Unset, the fit uses all 60,000 images
+# and the default budget (10 epochs), about four minutes.
 QUICK = os.environ.get("SKAE_QUICK") == "1"
-n_train, epochs = (2_000, 1) if QUICK else (60_000, 10)
+n_train, epochs = (10_000, 5) if QUICK else (60_000, "auto")
 
 train = load_mnist(subset="train")
 test = load_mnist(subset="test")
-X_train, X_test = train.data[:n_train], test.data
+X_train, X_test = train.images[:n_train], test.images
 
 # %%
 # Fit both with a 10-dimensional code
 # -----------------------------------
-# ``image_shape`` tells the autoencoder that the 784 columns are 28x28 images,
-# so ``architecture="auto"`` builds a convolutional network.
-pca = PCA(n_components=10).fit(X_train)
+# The (n, 28, 28) image stack tells the autoencoder that it sees images, so
+# ``architecture="auto"`` builds a convolutional network. PCA takes flat rows.
+pca = PCA(n_components=10).fit(X_train.reshape(n_train, -1))
 autoencoder = AutoencoderTransformer(
-    z_dim=10, image_shape=(28, 28), epochs=epochs, random_state=0
+    z_dim=10, epochs=epochs, verbose=1, random_state=0
 ).fit(X_train)
 
-for name, model in [("PCA", pca), ("autoencoder", autoencoder)]:
-    print(f"{name:>11}: test MSE per pixel {reconstruction_error(model, X_test):.4f}")
+print(f"PCA test MSE per pixel: {reconstruction_error(pca, test.data):.4f}")
+print(f"autoencoder test MSE per pixel: {reconstruction_error(autoencoder, X_test):.4f}")
 
 # %%
 # Originals over reconstructions
 # ------------------------------
-plot_reconstructions(pca, X_test, title="PCA, 10 components")
-plot_reconstructions(autoencoder, X_test, title="Autoencoder, z_dim=10")
+plot_reconstructions(pca, test.data, title="PCA, 10 components")
+plot_reconstructions(autoencoder, test.data, title="Autoencoder, z_dim=10")
 
 # %%
 # Training curves
 # ---------------
-# Early stopping watches the validation loss and keeps the best epoch.
+# Early stopping watches the validation loss and keeps the best epoch; the
+# untrained model, which is PCA, counts as epoch 0.
 plot_history(autoencoder)
 plt.show()

@@ -67,6 +67,10 @@ class ShuffledBatches:
     noise of standard deviation ``noise_level`` and clips to ``clip`` (the
     range of the training data); ``"masking"`` zeroes a ``noise_level``
     share of the values.
+
+    Under a Keras distribution that splits batches across devices, the
+    batch size is a multiple of their number (rows repeat when there are
+    fewer rows than devices).
     """
 
     def __init__(
@@ -82,11 +86,12 @@ class ShuffledBatches:
     ):
         self.X = X
         self.rows = np.arange(len(X)) if rows is None else rows
-        self.batch_size = min(batch_size, len(self.rows))
+        devices = device_count()
+        self.batch_size = max(devices, min(batch_size, len(self.rows)) // devices * devices)
         self.seed = seed
         self.noise, self.noise_level, self.clip = noise, noise_level, clip
         self.noise_seed = noise_seed
-        self.steps_per_epoch = len(self.rows) // self.batch_size
+        self.steps_per_epoch = max(1, len(self.rows) // self.batch_size)
         self._epoch, self._order = None, None
 
     def __getitem__(self, index):
@@ -95,6 +100,7 @@ class ShuffledBatches:
             rng = np.random.default_rng([self.seed, epoch])
             self._epoch, self._order = epoch, rng.permutation(len(self.rows))
         picked = self._order[step * self.batch_size : (step + 1) * self.batch_size]
+        picked = np.resize(picked, self.batch_size)  # fewer rows than devices
         # Sorted rows read memory (or a memory map) front to back; the order
         # within one batch does not change its gradient.
         batch = np.asarray(self.X[self.rows[np.sort(picked)]], dtype=np.float32)
@@ -405,6 +411,15 @@ def evaluate(encoder, decoder, X, batch_size, kl_scale=None):
 _EVALUATION_ROWS = 4096
 
 
+def device_count():
+    """How many devices a Keras distribution splits each batch across (1 if none)."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return 1
+    mesh = distribution.device_mesh
+    return int(mesh.shape[list(mesh.axis_names).index(distribution.batch_dim_name)])
+
+
 def predict(model, X, batch_size, out=None):
     """``model`` applied to ``X`` batch by batch, into one preallocated array.
 
@@ -417,6 +432,8 @@ def predict(model, X, batch_size, out=None):
     n = len(X)
     if out is None:
         out = np.empty((n, *model.output_shape[1:]), dtype=np.float32)
+    devices = device_count()
+    batch_size = -(-batch_size // devices) * devices
     for start in range(0, n, batch_size):
         batch = np.asarray(X[start : start + batch_size], dtype=np.float32)
         rows = len(batch)

@@ -70,6 +70,14 @@ def _float32(dtype):
     return None if dtype is None else "float32"
 
 
+def _to_float32(x, dtype):
+    """The decoder's output as float32: its last layer computes in ``dtype``
+    (at full resolution, the costliest place for float32), then one cast."""
+    if dtype is None or keras.DTypePolicy(dtype).compute_dtype == "float32":
+        return x
+    return layers.Activation("linear", dtype="float32", name="output_float32")(x)
+
+
 
 def dense_autoencoder(
     input_shape,
@@ -103,8 +111,8 @@ def dense_autoencoder(
     dtype : str or None, default=None
         Keras dtype policy of the hidden layers (``"float32"``, or
         ``"mixed_bfloat16"`` where the hardware computes bfloat16 natively);
-        None takes Keras's global policy. The code layer and the decoder's
-        last layer compute in float32 under any policy given.
+        None takes Keras's global policy. The code layer computes in float32
+        and the decoder's output is cast to float32 under any policy given.
 
     Returns
     -------
@@ -131,7 +139,7 @@ def dense_autoencoder(
     x = codes
     for units in reversed(hidden_units):
         x = _dense(units, init, dtype=dtype)(x)
-    x = _dense(n_features, init, output_activation, _float32(dtype))(x)
+    x = _to_float32(_dense(n_features, init, output_activation, dtype)(x), dtype)
     if len(input_shape) > 1:
         x = layers.Reshape(input_shape)(x)
     decoder = keras.Model(codes, x, name="decoder")
@@ -252,7 +260,8 @@ def conv_autoencoder(
     extra_h, extra_w = small_h * factor - height, small_w * factor - width
     if extra_h or extra_w:
         x = layers.Cropping2D(((0, extra_h), (0, extra_w)), dtype=dtype)(x)
-    x = _conv(channels, init, activation=output_activation, dtype=_float32(dtype))(x)
+    x = _conv(channels, init, activation=output_activation, dtype=dtype)(x)
+    x = _to_float32(x, dtype)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder
 
@@ -331,6 +340,7 @@ def tutorial_autoencoder(
     x = layers.UpSampling2D(2, dtype=dtype)(x)
     x = _conv(32, init, dtype=dtype)(x)
     x = layers.UpSampling2D(2, dtype=dtype)(x)
-    x = _conv(channels, init, activation=output_activation, dtype=_float32(dtype))(x)
+    x = _conv(channels, init, activation=output_activation, dtype=dtype)(x)
+    x = _to_float32(x, dtype)
     decoder = keras.Model(codes, x, name="decoder")
     return encoder, decoder

@@ -88,10 +88,16 @@ class LatentExplorer:
         matplotlib.image.imsave(buffer, pixels, cmap=cmap, vmin=0, vmax=1, format="png")
         self.image.value = buffer.getvalue()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # The live widget for Jupyter, and the image it shows now as a PNG
+        # for viewers that cannot run widgets (a notebook on a code host).
+        bundle = dict(self.widget._repr_mimebundle_(include, exclude) or {})
+        bundle["image/png"] = bytes(self.image.value)
+        bundle["text/plain"] = (
+            f"LatentExplorer: sliders {', '.join(s.description for s in self.sliders)} "
+            "decoding live (run the notebook to move them)"
+        )
+        return bundle
 
 
 def explore_latent(

@@ -45,6 +45,7 @@ def small_fit(digits):
 # -- quality against PCA ---------------------------------------------------------
 
 
+@pytest.mark.core
 @pytest.mark.parametrize(
     "image_shape, architecture, at_least",
     # benchmarks/small_data.py and digits_vs_pca.py measured 2.10x and 1.9x;
@@ -65,6 +66,7 @@ def test_defaults_beat_pca_on_held_out_digits(
     assert pca_error / ae_error >= at_least, (ae_error, pca_error)
 
 
+@pytest.mark.core
 def test_untrained_model_is_pca(digits_split):
     """init="pca": before any training, codes and reconstructions are PCA's."""
     X_train, X_test = digits_split
@@ -131,6 +133,7 @@ def test_classifier_pipeline_accuracy_at_least_pca(digits):
     assert ae_accuracy >= accuracy(PCA(10)) - 0.01
 
 
+@pytest.mark.core
 def test_grid_search_without_scoring_ranks_by_reconstruction(digits):
     X = digits[0][:400]
     search = GridSearchCV(
@@ -161,6 +164,7 @@ def test_grid_search_in_classifier_pipeline_uses_accuracy(digits):
 # -- the transformer contract ----------------------------------------------------
 
 
+@pytest.mark.core
 def test_shapes_dtypes_and_fitted_attributes(small_fit):
     ae, X = small_fit
     Z = ae.transform(X)
@@ -198,6 +202,7 @@ def test_auto_batch_size_and_epoch_budget(digits):
     assert (tiny.batch_size, tiny.epochs) == (32, 200)  # the cap
 
 
+@pytest.mark.core
 def test_score_is_minus_mean_of_per_sample_errors(small_fit):
     ae, X = small_fit
     per_sample = ae.score_samples(X)
@@ -218,11 +223,13 @@ def test_score_samples_ranks_unlike_data_below_training_like_data(digits):
     assert np.median(unlike) < normal.min()  # noise reconstructs far worse
 
 
+@pytest.mark.core
 def test_transform_of_a_few_rows_matches_the_whole(small_fit):
     ae, X = small_fit
     np.testing.assert_array_equal(ae.transform(X[:5]), ae.transform(X)[:5])
 
 
+@pytest.mark.core
 def test_image_stacks_are_accepted_and_reconstructed_flat(digits):
     images = digits[0][:200].reshape(-1, 8, 8)
     ae = AutoencoderTransformer(z_dim=4, epochs=2, random_state=0).fit(images)
@@ -252,6 +259,7 @@ def test_standardised_data_is_reconstructed_with_a_linear_output():
     assert reconstruction_error(ae, X) < 0.05  # the variance is 1
 
 
+@pytest.mark.core
 def test_training_does_not_depend_on_the_data_units(digits):
     X = digits[0][:300]
     params = {"z_dim": 3, "epochs": 3, "output_activation": "linear", "random_state": 0}
@@ -285,6 +293,7 @@ def test_output_activation_overrides(digits):
         AutoencoderTransformer(output_activation="sigmoid").fit(X)
 
 
+@pytest.mark.core
 def test_set_output_pandas_and_feature_names(small_fit):
     ae, X = small_fit
     names = [f"pixel{i}" for i in range(64)]
@@ -303,6 +312,7 @@ def test_set_output_pandas_and_feature_names(small_fit):
     assert not hasattr(clone(ae).fit(frame).fit(X), "feature_names_in_")
 
 
+@pytest.mark.core
 def test_same_random_state_same_codes_and_different_seeds_differ(small_fit):
     ae, X = small_fit
     again = clone(ae).fit(X)
@@ -343,6 +353,7 @@ def fit_all_for_reproducibility(X):
     return codes
 
 
+@pytest.mark.core
 def test_codes_are_reproducible_in_a_fresh_process(digits, tmp_path):
     """Every kind of model, and partial_fit, gives the same codes in another process."""
     X = digits[0][:300]
@@ -383,6 +394,7 @@ class _WeightsPerEpoch(keras.callbacks.Callback):
         self.weights.append(self.model.get_weights())
 
 
+@pytest.mark.core
 def test_early_stopping_restores_the_best_epoch_and_counts_patience(digits):
     X = digits[0][:300]
     recorder = _WeightsPerEpoch()
@@ -493,6 +505,7 @@ def test_verbose_two_adds_keras_progress(digits, capsys):
 # -- architectures -------------------------------------------------------------------
 
 
+@pytest.mark.core
 def test_custom_architecture_callable(digits):
     calls = []
 
@@ -538,7 +551,11 @@ def test_user_guide_conv_example_builds(digits):
 def test_tutorial_preset_matches_the_reference_layers():
     X = np.random.RandomState(0).rand(20, 28, 28)
     ae = AutoencoderTransformer(
-        z_dim=10, architecture="tutorial", epochs=1, random_state=0
+        z_dim=10,
+        architecture="tutorial",
+        epochs=1,
+        compute_dtype="float32",  # bfloat16 appends a cast to float32
+        random_state=0,
     ).fit(X)
     conv_layers = [layer for layer in ae.encoder_.layers if "conv" in layer.name]
     assert [layer.filters for layer in conv_layers] == [8, 8, 8, 8]
@@ -601,6 +618,7 @@ BAD_INPUTS = {
 }
 
 
+@pytest.mark.core
 @pytest.mark.parametrize("name", BAD_INPUTS)
 def test_bad_input_to_fit(name):
     X, error, message = BAD_INPUTS[name]
@@ -615,6 +633,7 @@ def test_sparse_input_is_refused_clearly():
         AutoencoderTransformer(epochs=1).fit(sparse.random(10, 4, format="csr"))
 
 
+@pytest.mark.core
 @pytest.mark.parametrize(
     "params, message",
     [

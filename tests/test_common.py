@@ -7,6 +7,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import AutoencoderTransformer
 
+# Run under every Keras backend (see .ci/run).
+pytestmark = pytest.mark.core
+
 # Small and short, so that the ~47 checks, each fitting a few models, stay fast.
 FAST = {"z_dim": 2, "epochs": 2, "batch_size": 16, "random_state": 0}
 

@@ -9,6 +9,9 @@ from skae import AutoencoderTransformer
 from skae._stats import draw_near
 from skae._training import ShuffledBatches
 
+# Run under every Keras backend (see .ci/run).
+pytestmark = pytest.mark.core
+
 
 @pytest.fixture(scope="module")
 def X():

@@ -22,6 +22,9 @@ from skae import AutoencoderTransformer
 from skae import _autoencoder as autoencoder_module
 from skae.exceptions import DivergenceError
 
+# Run under every Keras backend (see .ci/run).
+pytestmark = pytest.mark.core
+
 
 @pytest.fixture(scope="module")
 def X():

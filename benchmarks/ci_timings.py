@@ -1,0 +1,98 @@
+"""How long the README's commands take on a fresh clone: the figures it quotes.
+
+    python benchmarks/ci_timings.py
+
+Clones this repository's HEAD into a temporary folder beside a copy of
+``../shared``, then runs, timing each: the README's main-job command
+(install, then ``skae compare``), and ``.ci/run`` (a fresh install and the
+test suite, as the README says, then the other Keras backends' core tests
+and the documentation), splitting its time by the lines it prints. Writes
+``ci_timings.json`` and ``ci_timings.md`` into ``--out``.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from _common import machine, write_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_command(marker):
+    lines = (ROOT / "README.md").read_text().splitlines()
+    return lines[lines.index(f"<!-- {marker} -->") + 2]
+
+
+def timed_shell(command, cwd):
+    start = time.perf_counter()
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True
+    )
+    return result, time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="benchmarks/results")
+    args = parser.parse_args(argv)
+    report = {"machine": machine()}
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "main"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        shutil.copytree(ROOT.parent / "shared", Path(tmp) / "shared", symlinks=True)
+        main_job = readme_command("main-command")
+        result, seconds = timed_shell(main_job, clone)
+        report["main_job"] = {
+            "command": main_job,
+            "seconds": seconds,
+            "returncode": result.returncode,
+            "compare_seconds": _compare_seconds(result.stdout),
+            "verdict": next(
+                (line for line in result.stdout.splitlines() if line.startswith("Verdict")),
+                None,
+            ),
+        }
+        result, seconds = timed_shell("CI=true bash .ci/run", clone)
+        report["ci"] = {
+            "seconds": seconds,
+            "returncode": result.returncode,
+            "phases": {
+                key: int(value)
+                for key, value in re.findall(r"^(\w[\w ]*) finished after (\d+) s$", result.stdout, re.M)
+            },
+            "pytest_summaries": re.findall(r"^=+ (.* in [\d.]+s.*) =+$", result.stdout, re.M),
+            "tail": result.stdout[-3000:] + result.stderr[-3000:],
+        }
+    write_results(args.out, "ci_timings", report, markdown(report))
+    return report
+
+
+def _compare_seconds(output):
+    """The seconds skae compare itself reported, summed over its fits."""
+    return sum(float(s) for s in re.findall(r"\(([\d.]+) s\)$", output, re.M))
+
+
+def markdown(report):
+    ci, job = report["ci"], report["main_job"]
+    lines = [
+        "# The README's commands on a fresh clone",
+        "",
+        f"Machine: {report['machine']}.",
+        "",
+        f"- main job (install and `skae compare`): {job['seconds'] / 60:.1f} min, "
+        f"exit status {job['returncode']}",
+        f"- `.ci/run`: {ci['seconds'] / 60:.1f} min, exit status {ci['returncode']}",
+    ]
+    lines += [f"  - {phase}: {seconds / 60:.1f} min" for phase, seconds in ci["phases"].items()]
+    lines += [f"  - pytest: {summary}" for summary in ci["pytest_summaries"]]
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

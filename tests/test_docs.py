@@ -1,0 +1,72 @@
+"""Every figure in the README and the docs comes from a benchmark's results file."""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import readme  # noqa: E402  (benchmarks/readme.py)
+
+RESULTS = ROOT / "benchmarks" / "results"
+README = (ROOT / "README.md").read_text()
+
+# Numbers the prose may state without a results file: facts of the data and
+# of the tutorial, settings a reader types, and published figures.
+FACTS = {
+    "28", "784", "78.4", "3e-4", "2e-3", "0.5", "4,000", "10,000",
+    "60,000", "2,000", "128", "32", "64", "3.00", "13.87", "2.13.0",
+}
+
+
+def test_readme_quotes_the_results_files_word_for_word():
+    assert readme.blocks(README), "the README quotes no results"
+    for source, section in readme.blocks(README):
+        assert (ROOT / source).exists(), source
+    assert README == readme.render(README), (
+        "README.md differs from the results it quotes: run "
+        "python benchmarks/readme.py after the benchmarks"
+    )
+
+
+def _prose(text):
+    """``text`` without results blocks, code blocks and inline code."""
+    text = readme.BLOCK.sub("", text)
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"^(    |\t).*$", "", text, flags=re.M)  # rst code blocks
+    return re.sub(r"``?[^`]*``?", "", text)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [ROOT / "README.md", *sorted((ROOT / "docs" / "user_guide").glob("*.rst"))],
+    ids=lambda p: p.name,
+)
+def test_prose_states_no_measured_number(page):
+    """Decimal figures, percentages and timings live in results blocks or tables."""
+    numbers = re.findall(
+        r"(?<![\w.-])(\d[\d,]*\.\d+|\d[\d,]*(?=\s?(?:%|x\b| s\b| min\b| seconds| minutes)))",
+        _prose(page.read_text()),
+    )
+    unexplained = sorted(set(numbers) - FACTS)
+    assert not unexplained, f"{page.name} states {unexplained} outside results"
+
+
+def test_docs_tables_come_from_results_files():
+    for page in (ROOT / "docs").rglob("*.rst"):
+        for path in re.findall(r":file: (\S+)", page.read_text()):
+            assert (page.parent / path).resolve().is_file(), (page.name, path)
+
+
+def test_every_results_file_names_its_machine_and_commit():
+    files = sorted(RESULTS.glob("*.json"))
+    assert len(files) >= 8
+    for path in files:
+        machine = json.loads(path.read_text())["machine"]
+        assert machine["cpu"] and machine["cores"] and machine["commit"], path.name
+    for path in RESULTS.glob("*.md"):
+        assert "Measured on " in path.read_text(), path.name
