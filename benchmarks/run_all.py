@@ -439,7 +439,11 @@ def figure(report):
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     curves = [
         ("tutorial recipe (Keras by hand)", report["tutorial"]["curve"], "tab:gray"),
-        ("previous skae defaults", report["previous_defaults"]["curve"], "tab:orange"),
+        (
+            "previous defaults (random start, float32)",
+            report["previous_defaults"]["curve"],
+            "tab:orange",
+        ),
     ]
     default_10 = next(r for r in report["defaults"] if r["z_dim"] == 10)
     curves.append(("skae defaults", default_10["curve"], "tab:blue"))
@@ -456,6 +460,7 @@ def figure(report):
         label=f"default fit ends: {default_10['test_mse']:.4f}",
     )
     ax.axhline(report["pca"][10], color="black", ls="--", lw=1, label="PCA")
+    ax.set_xlim(left=0)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))

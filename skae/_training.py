@@ -18,8 +18,9 @@ def _respect_thread_limit():
     TensorFlow and PyTorch do not, and would start one thread per core in
     every worker. TensorFlow accepts the setting only before its runtime
     starts, hence at this module's import, the first thing a fit does with
-    Keras. (JAX's CPU client reads it from XLA_FLAGS, set at import of
-    :mod:`skae._backend`.)
+    Keras. JAX's CPU client reads its threads from XLA_FLAGS when it starts,
+    and can only be made single-threaded: that is what a budget of one
+    thread (n_jobs equal to the number of cores) asks for.
     """
     limit = os.environ.get("OMP_NUM_THREADS", "")
     if not limit.isdigit():
@@ -37,6 +38,13 @@ def _respect_thread_limit():
         import torch
 
         torch.set_num_threads(int(limit))
+    elif backend == "jax" and int(limit) == 1:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = (
+                f"{flags} --xla_cpu_multi_thread_eigen=false "
+                "intra_op_parallelism_threads=1"
+            ).strip()
 
 
 _respect_thread_limit()
@@ -217,7 +225,10 @@ class _BestEpoch:
         self.wait = 0
 
     def update(self, epoch, loss, model):
-        if loss < self.best - self.tol * abs(self.best):
+        threshold = math.inf  # no loss before training: any epoch beats it
+        if math.isfinite(self.best):
+            threshold = self.best - self.tol * abs(self.best)
+        if loss < threshold:
             self.best, self.epoch, self.wait = loss, epoch, 0
             self.weights = model.get_weights()
         else:
@@ -327,6 +338,8 @@ def train(
             _check_finite(loss, f"batch {step + 1} of epoch {epoch + 1}", learning_rate)
             losses.append(loss)
             callback_list.on_train_batch_end(step, {"loss": loss})
+            if model.stop_training:  # a callback asked, mid-epoch
+                break
         logs = {"loss": float(np.mean(losses))}
         if X_val is not None:
             logs["val_loss"] = validation_loss()

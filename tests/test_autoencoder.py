@@ -428,8 +428,10 @@ def test_early_stopping_without_validation_watches_the_training_loss(digits):
     ae = AutoencoderTransformer(
         z_dim=2, epochs=40, patience=2, tol=0.5, validation_fraction=0, random_state=0
     ).fit(X)
-    # tol=0.5 asks each epoch to halve the loss: training stops soon
+    # tol=0.5 asks each epoch to halve the loss: training stops soon, and
+    # keeps a trained epoch (the start has no training loss to compare)
     assert "val_loss" not in ae.history_
+    assert ae.best_epoch_ >= 1
     assert ae.n_iter_ == ae.best_epoch_ + 2 < 40
 
 

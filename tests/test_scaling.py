@@ -1,9 +1,6 @@
 """partial_fit streaming, searches on a Dask cluster, thread budgets."""
 
-import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -122,21 +119,3 @@ def test_grid_search_on_a_dask_cluster_agrees_with_local(X):
         local.best_estimator_.transform(X[:50]),
         rtol=1e-5,
     )
-
-
-def test_tensorflow_gets_the_thread_budget_of_a_joblib_worker():
-    # loky and Dask workers set OMP_NUM_THREADS to their share of the cores.
-    code = (
-        "import skae._training, tensorflow as tf; "
-        "print(tf.config.threading.get_intra_op_parallelism_threads(), "
-        "tf.config.threading.get_inter_op_parallelism_threads())"
-    )
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert out.split() == ["1", "1"]

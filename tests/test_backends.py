@@ -1,0 +1,148 @@
+"""Every Keras backend: saving across backends, thread budgets, data parallelism.
+
+The backend of this process is whatever KERAS_BACKEND chose (TensorFlow by
+default); CI runs the core tests once more under JAX and under PyTorch. The
+tests here start other backends in fresh interpreters, where installed.
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from skae import AutoencoderTransformer
+from skae.metrics import reconstruction_error
+
+pytestmark = pytest.mark.core
+
+BACKENDS = ("tensorflow", "jax", "torch")
+INSTALLED = [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
+OTHERS = [b for b in INSTALLED if b != keras.backend.backend()]
+
+
+def _python(code, backend, **env):
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "KERAS_BACKEND": backend,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            **env,
+        },
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def X():
+    return (load_digits().data / 16).astype(np.float32)
+
+
+@pytest.mark.skipif(not OTHERS, reason="only one Keras backend is installed here")
+@pytest.mark.parametrize("other", OTHERS)
+def test_a_model_saved_under_one_backend_loads_under_another(X, tmp_path, other):
+    sio = pytest.importorskip("skops.io")
+    model = AutoencoderTransformer(
+        z_dim=3, image_shape=(8, 8), epochs=2, random_state=0
+    ).fit(X[:300])
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    np.save(tmp_path / "X.npy", X[:300])
+    _python(
+        f"""
+        import numpy as np, skops.io as sio
+        model = sio.load({str(path)!r}, trusted=sio.get_untrusted_types(file={str(path)!r}))
+        np.save({str(tmp_path / "Z.npy")!r}, model.transform(np.load({str(tmp_path / "X.npy")!r})))
+        """,
+        other,
+    )
+    np.testing.assert_allclose(
+        np.load(tmp_path / "Z.npy"), model.transform(X[:300]), rtol=1e-4, atol=1e-4
+    )
+
+
+THREADS = """
+import os
+import skae._training  # what a fit imports first
+import keras
+backend = keras.backend.backend()
+if backend == "tensorflow":
+    import tensorflow as tf
+    print(tf.config.threading.get_intra_op_parallelism_threads(),
+          tf.config.threading.get_inter_op_parallelism_threads())
+elif backend == "torch":
+    import torch
+    print(torch.get_num_threads(), torch.get_num_interop_threads())
+else:
+    print(os.environ.get("XLA_FLAGS", ""))
+"""
+
+
+@pytest.mark.parametrize("backend", INSTALLED)
+def test_each_backend_gets_the_thread_budget_of_a_worker(backend):
+    # loky and Dask workers set OMP_NUM_THREADS to their share of the cores
+    out = _python(THREADS, backend, OMP_NUM_THREADS="1").strip()
+    if backend == "jax":
+        assert "--xla_cpu_multi_thread_eigen=false" in out
+        assert "intra_op_parallelism_threads=1" in out
+    else:
+        assert out.split()[0] == "1", out
+
+
+DATA_PARALLEL = """
+import json
+import keras
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from skae import AutoencoderTransformer
+from skae.metrics import reconstruction_error
+
+X = load_digits().data / 16  # 1,797 rows: batches do not divide evenly
+X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+params = dict(z_dim=10, epochs=20, batch_size=33, random_state=0)
+single = AutoencoderTransformer(**params).fit(X_train)
+devices = keras.distribution.list_devices()
+keras.distribution.set_distribution(keras.distribution.DataParallel(devices))
+parallel = AutoencoderTransformer(**params).fit(X_train)
+print(json.dumps({
+    "devices": len(devices),
+    "single": reconstruction_error(single, X_test),
+    "parallel": reconstruction_error(parallel, X_test),
+    "odd_rows": parallel.transform(X_test[:5]).shape[0],
+    "tiny_fit": AutoencoderTransformer(z_dim=2, epochs=1, validation_fraction=0)
+    .fit(X[:1]).n_iter_,
+}))
+"""
+
+
+@pytest.mark.skipif("jax" not in INSTALLED, reason="JAX is not installed here")
+def test_data_parallel_training_on_two_devices_reaches_single_device_quality():
+    import json
+
+    out = _python(
+        DATA_PARALLEL,
+        "jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["devices"] == 2
+    assert result["parallel"] <= 1.1 * result["single"], result
+    assert result["odd_rows"] == 5 and result["tiny_fit"] == 1
+
+
+def test_the_same_seed_gives_the_same_codes_on_this_backend(X):
+    params = {"z_dim": 3, "epochs": 2, "random_state": 0}
+    first = AutoencoderTransformer(**params).fit(X[:300])
+    second = AutoencoderTransformer(**params).fit(X[:300])
+    np.testing.assert_array_equal(first.transform(X[:300]), second.transform(X[:300]))
+    assert reconstruction_error(first, X) < 0.07  # trained: the mean image gives 0.073
