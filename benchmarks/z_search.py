@@ -28,10 +28,15 @@ from _common import describe, machine, write_results
 Z_DIMS = [2, 5, 10, 20, 30]
 
 
-def pipeline():
+def pipeline(epochs):
     return Pipeline(
         [
-            ("ae", AutoencoderTransformer(image_shape=(28, 28), random_state=0)),
+            (
+                "ae",
+                AutoencoderTransformer(
+                    image_shape=(28, 28), epochs=epochs, random_state=0
+                ),
+            ),
             ("clf", LogisticRegression(max_iter=2000)),
         ]
     )
@@ -40,9 +45,9 @@ def pipeline():
 def searches(max_epochs):
     grid = {"ae__z_dim": Z_DIMS}
     return {
-        "GridSearchCV": GridSearchCV(pipeline(), grid, cv=3),
+        "GridSearchCV": GridSearchCV(pipeline(max_epochs), grid, cv=3),
         "HalvingGridSearchCV (resource: epochs)": HalvingGridSearchCV(
-            pipeline(),
+            pipeline(max_epochs),
             grid,
             cv=3,
             factor=3,

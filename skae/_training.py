@@ -18,9 +18,10 @@ def _respect_thread_limit():
     TensorFlow and PyTorch do not, and would start one thread per core in
     every worker. TensorFlow accepts the setting only before its runtime
     starts, hence at this module's import, the first thing a fit does with
-    Keras. JAX's CPU client reads its threads from XLA_FLAGS when it starts,
-    and can only be made single-threaded: that is what a budget of one
-    thread (n_jobs equal to the number of cores) asks for.
+    Keras; so does JAX, whose CPU client sizes its thread pool from the
+    process's CPU affinity when it starts (no XLA flag limits it): it starts
+    under a mask of that many cores, and the mask is given back at once, so
+    its threads may still run on any core.
     """
     limit = os.environ.get("OMP_NUM_THREADS", "")
     if not limit.isdigit():
@@ -38,13 +39,16 @@ def _respect_thread_limit():
         import torch
 
         torch.set_num_threads(int(limit))
-    elif backend == "jax" and int(limit) == 1:
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "xla_cpu_multi_thread_eigen" not in flags:
-            os.environ["XLA_FLAGS"] = (
-                f"{flags} --xla_cpu_multi_thread_eigen=false "
-                "intra_op_parallelism_threads=1"
-            ).strip()
+    elif backend == "jax" and hasattr(os, "sched_getaffinity"):
+        mask = os.sched_getaffinity(0)
+        if len(mask) > int(limit) > 0:
+            import jax
+
+            os.sched_setaffinity(0, sorted(mask)[: int(limit)])
+            try:
+                jax.devices()  # the CPU client starts, sizing its threads
+            finally:
+                os.sched_setaffinity(0, mask)
 
 
 _respect_thread_limit()
@@ -154,6 +158,22 @@ class GaussianSampling(keras.layers.Layer):
         return {**super().get_config(), "kl_scale": self.kl_scale, "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package="skae")
+class ScaledMeanSquaredError(keras.losses.Loss):
+    """The mean squared error times ``scale``."""
+
+    def __init__(self, scale=1.0, name="scaled_mean_squared_error", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
+
+    def call(self, y_true, y_pred):
+        squared = keras.ops.square(y_true - y_pred)
+        return keras.ops.mean(squared, axis=-1) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
 def build_training_model(
     encoder,
     decoder,
@@ -178,13 +198,9 @@ def build_training_model(
     if kl_scale is not None:
         codes = GaussianSampling(kl_scale * loss_scale, seed, name="sampling")(codes)
     model = keras.Model(inputs, decoder(codes), name="autoencoder")
-
-    def scaled_mean_squared_error(y_true, y_pred):
-        return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1) * loss_scale
-
     model.compile(
         optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
-        loss=scaled_mean_squared_error if loss_scale != 1.0 else "mean_squared_error",
+        loss=ScaledMeanSquaredError(loss_scale),
     )
     model.loss_scale = loss_scale
     # Built here rather than inside the first traced step, where creating

@@ -88,10 +88,10 @@ class LatentExplorer:
         matplotlib.image.imsave(buffer, pixels, cmap=cmap, vmin=0, vmax=1, format="png")
         self.image.value = buffer.getvalue()
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, **kwargs):
         # The live widget for Jupyter, and the image it shows now as a PNG
         # for viewers that cannot run widgets (a notebook on a code host).
-        bundle = dict(self.widget._repr_mimebundle_(include, exclude) or {})
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["image/png"] = bytes(self.image.value)
         bundle["text/plain"] = (
             f"LatentExplorer: sliders {', '.join(s.description for s in self.sliders)} "

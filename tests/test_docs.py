@@ -15,11 +15,13 @@ import readme  # noqa: E402  (benchmarks/readme.py)
 RESULTS = ROOT / "benchmarks" / "results"
 README = (ROOT / "README.md").read_text()
 
-# Numbers the prose may state without a results file: facts of the data and
-# of the tutorial, settings a reader types, and published figures.
+# Numbers the prose may state without a results file: facts of the data,
+# of the tutorial and of the hardware, settings a reader types or a
+# benchmark uses, versions, and published figures.
 FACTS = {
-    "28", "784", "78.4", "3e-4", "2e-3", "0.5", "4,000", "10,000",
-    "60,000", "2,000", "128", "32", "64", "3.00", "13.87", "2.13.0",
+    "28", "784", "78.4", "3e-4", "2e-3", "0.5", "4,000", "10,000", "60,000",
+    "2,000", "128", "32", "64", "10", "1", "30", "70", "3.00", "13.87",
+    "2.13.0", "1.6", "8.0",
 }
 
 
