@@ -110,6 +110,16 @@ def markdown(report):
             f"| {r['backend']} | {r['compute_dtype']} | {median:.1f} "
             f"| {r['fit_s']:.0f} | {r['epochs']} | {r['test_mse']:.5f} |"
         )
+    ran = [r for r in report["runs"] if not r.get("not installed")]
+    if len(ran) > 1:
+        fastest = min(ran, key=lambda r: r["fit_s"])
+        slowest = max(ran, key=lambda r: r["fit_s"])
+        lines += [
+            "",
+            f"Fastest default fit on this machine: {fastest['backend']}, "
+            f"{slowest['fit_s'] / fastest['fit_s']:.2f}x faster than "
+            f"{slowest['backend']}.",
+        ]
     lines.append("")
     return "\n".join(lines)
 

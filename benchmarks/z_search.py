@@ -9,7 +9,7 @@ default epoch budget, against ``HalvingGridSearchCV`` with the epochs as
 the resource (every candidate gets a few epochs, the better third three
 times as many, and so on). Writes ``z_search.json`` and ``z_search.md``
 with the wall time, the chosen z_dim and the scores of both. ``--quick``
-searches 1,500 images for the smoke test.
+searches 600 images for 2 epochs, for the smoke test.
 """
 
 import argparse
@@ -65,13 +65,13 @@ def main(argv=None):
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    n = 1_500 if args.quick else 10_000
+    n = 600 if args.quick else 10_000
     train = load_mnist(data_home=args.data_home, subset="train")
     X, y = train.data[:n], train.target[:n]
     # The epochs a default fit gets on one training fold: the halving
     # search's largest budget, so both end with equally trained candidates.
     fold = AutoencoderTransformer()._plan(X[: n * 2 // 3], 0.1)
-    max_epochs = 3 if args.quick else fold.epochs
+    max_epochs = 2 if args.quick else fold.epochs
     report = {"machine": machine(), "n_samples": n, "z_dims": Z_DIMS, "searches": {}}
     for name, search in searches(max_epochs).items():
         start = time.perf_counter()

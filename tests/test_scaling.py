@@ -1,6 +1,9 @@
-"""partial_fit streaming, searches on a Dask cluster, thread budgets."""
+"""partial_fit streaming, searches on a Dask cluster, memory of predictions."""
 
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -119,3 +122,47 @@ def test_grid_search_on_a_dask_cluster_agrees_with_local(X):
         local.best_estimator_.transform(X[:50]),
         rtol=1e-5,
     )
+
+
+# -- memory ----------------------------------------------------------------------------
+
+MEMORY_RUN = """
+import numpy as np
+from skae import AutoencoderTransformer
+from skae.datasets import load_mnist
+
+def rss_mb(field):
+    with open("/proc/self/status") as f:
+        return int(next(l for l in f if l.startswith(field)).split()[1]) / 1024
+
+X = load_mnist(data_home={home!r}).data[:20_000]
+ae = AutoencoderTransformer(
+    10, image_shape=(28, 28), epochs=1, compute_dtype="float32", random_state=0
+).fit(X[:500])
+Z = ae.transform(X[:500]); ae.inverse_transform(Z); ae.score_samples(X[:500])
+for method, data in [("transform", X), ("inverse_transform", None),
+                     ("score_samples", X)]:
+    if data is None:
+        data = ae.transform(X)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets the peak (VmHWM) to the current size
+    before = rss_mb("VmRSS")
+    out = getattr(ae, method)(data)
+    print(method, rss_mb("VmHWM") - before, out.nbytes / 2**20)
+    del out
+"""
+
+
+def test_predicting_on_20000_images_allocates_little_beyond_the_output(mnist_home):
+    # Unbatched, the first layer's activations alone would be 20,000 x 14 x
+    # 14 x 8 floats (120 MB): the 50 MB allowance leaves no room for them.
+    lines = subprocess.run(
+        [sys.executable, "-c", MEMORY_RUN.format(home=str(mnist_home))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    ).stdout.split("\n")
+    for line in filter(None, lines):
+        method, extra, output = line.split()
+        assert float(extra) <= float(output) + 50, line

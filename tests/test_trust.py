@@ -305,39 +305,3 @@ def test_pickle_and_joblib_give_identical_results(fitted, X, tmp_path):
     )
     assert not hasattr(restored, "_training_model")  # rebuilt by partial_fit
     assert restored.encoder_.name == "encoder"
-
-
-# -- memory ----------------------------------------------------------------------------
-
-MEMORY_RUN = """
-import numpy as np
-from skae import AutoencoderTransformer
-from skae.datasets import load_mnist
-
-def rss_mb(field):
-    with open("/proc/self/status") as f:
-        return int(next(l for l in f if l.startswith(field)).split()[1]) / 1024
-
-X = load_mnist(data_home={home!r}).data
-ae = AutoencoderTransformer(
-    10, image_shape=(28, 28), epochs=1, compute_dtype="float32", random_state=0
-).fit(X[:500])
-Z = ae.transform(X[:500]); ae.inverse_transform(Z); ae.score_samples(X[:500])
-for method, data in [("transform", X), ("inverse_transform", None),
-                     ("score_samples", X)]:
-    if data is None:
-        data = ae.transform(X)
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # resets the peak (VmHWM) to the current size
-    before = rss_mb("VmRSS")
-    out = getattr(ae, method)(data)
-    print(method, rss_mb("VmHWM") - before, out.nbytes / 2**20)
-    del out
-"""
-
-
-def test_predicting_on_60000_images_allocates_little_beyond_the_output(mnist_home):
-    lines = _run(MEMORY_RUN.format(home=str(mnist_home))).split("\n")
-    for line in filter(None, lines):
-        method, extra, output = line.split()
-        assert float(extra) <= float(output) + 50, line
