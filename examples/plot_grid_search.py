@@ -32,9 +32,11 @@ from skae import AutoencoderTransformer
 from skae.metrics import reconstruction_scorer
 from skae.plotting import plot_error_vs_z
 
-# SKAE_QUICK=1 (the docs build) trains each candidate for 20 epochs.
+# SKAE_QUICK=1 (the docs build) trains each candidate for 8 epochs; the
+# halving search's largest budget is then 8 epochs too.
 QUICK = os.environ.get("SKAE_QUICK") == "1"
-epochs = 20 if QUICK else "auto"
+epochs = 8 if QUICK else "auto"
+max_epochs = 8 if QUICK else 20
 z_dims = [2, 5, 10, 20]
 
 X, y = load_digits(return_X_y=True)
@@ -100,8 +102,8 @@ halving = HalvingGridSearchCV(
     cv=3,
     factor=2,
     resource="ae__epochs",
-    min_resources=5,
-    max_resources=20,
+    min_resources=max_epochs // 4,
+    max_resources=max_epochs,
     random_state=0,
 ).fit(X, y)
 print("halving's choice:", halving.best_params_)
