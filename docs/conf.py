@@ -40,6 +40,8 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
+    # The plotting functions return their Figure: show the figure, not its repr.
+    "capture_repr": (),
 }
 
 html_theme = "pydata_sphinx_theme"

@@ -40,7 +40,7 @@ variational = AutoencoderTransformer(
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 6.5), layout="constrained")
 plot_latent_grid(plain, ax=left)
 left.set_title("plain autoencoder, over its training codes")
-plot_latent_grid(variational, values=np.linspace(-2, 2, 10), ax=right)
+plot_latent_grid(variational, values=np.arange(-2, 2.25, 0.5), ax=right)
 right.set_title("variational autoencoder, z in [-2, 2]")
 
 # %%
