@@ -157,13 +157,12 @@ def table(rows):
     return pd.DataFrame(
         {
             "data": [r["data"] for r in rows],
-            "samples": [r["n_samples"] for r in rows],
-            "features": [r["n_features"] for r in rows],
+            "n x features": [f"{r['n_samples']} x {r['n_features']}" for r in rows],
             "z_dim": [r["z_dim"] for r in rows],
-            "PCA test MSE": [f"{r['pca_mse']:.4g}" for r in rows],
-            "autoencoder test MSE": [f"{r['autoencoder_mse']:.4g}" for r in rows],
-            "PCA / autoencoder": [f"{r['pca_over_autoencoder']:.2f}" for r in rows],
-            "fit seconds": [f"{r['fit_seconds']:.1f}" for r in rows],
+            "PCA MSE": [f"{r['pca_mse']:.4g}" for r in rows],
+            "AE MSE": [f"{r['autoencoder_mse']:.4g}" for r in rows],
+            "PCA / AE": [f"{r['pca_over_autoencoder']:.2f}" for r in rows],
+            "fit s": [f"{r['fit_seconds']:.1f}" for r in rows],
         }
     )
 

@@ -45,7 +45,7 @@ def test_small_data_quick(tmp_path):
     assert by_name["low-rank Gaussian"]["best_epoch"] == 0
     assert by_name["low-rank Gaussian"]["pca_over_autoencoder"] >= 0.99
     assert by_name["iris"]["pca_over_autoencoder"] >= 0.99
-    assert (tmp_path / "small_data.csv").read_text().startswith("data,samples")
+    assert (tmp_path / "small_data.csv").read_text().startswith("data,n x features,z_dim")
 
 
 def test_digits_benchmark_quick(tmp_path):
