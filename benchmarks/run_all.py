@@ -308,7 +308,6 @@ def _write(report, out):
 
 
 def markdown(report):
-    unit = report["tutorial_epoch_s"]
     pca = report["pca"]
     lines = [
         "# skae time to quality on MNIST",

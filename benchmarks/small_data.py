@@ -12,7 +12,6 @@ guide's table), with the machine and commit.
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
