@@ -43,9 +43,9 @@ def small_fit(digits):
 
 
 # -- quality against PCA ---------------------------------------------------------
+# (TensorFlow only: a quality figure, not a backend's contract)
 
 
-@pytest.mark.core
 @pytest.mark.parametrize(
     "image_shape, architecture, at_least",
     # benchmarks/small_data.py and digits_vs_pca.py measured 2.10x and 1.9x;
