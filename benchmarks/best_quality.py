@@ -45,7 +45,7 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         mse = reconstruction_error(model, X_test)
         pca = PCA(z_dim).fit(X_train.reshape(n_train, -1))
-        pca = reconstruction_error(pca, X_test_rows)
+        pca_mse = reconstruction_error(pca, X_test_rows)
         report["rows"].append(
             {
                 "z_dim": z_dim,
@@ -54,7 +54,7 @@ def main(argv=None):
                 "best_epoch": model.best_epoch_,
                 "test_mse": mse,
                 "sse_per_image": mse * 784,
-                "pca_test_mse": pca,
+                "pca_test_mse": pca_mse,
                 "fit_s": seconds,
                 "fit_tutorial_epochs": seconds / unit,
             }
