@@ -1,14 +1,12 @@
 """Behaviour of AutoencoderTransformer: quality, contract, reproducibility."""
 
 import os
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
+from _fresh_python import run_python
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
@@ -323,17 +321,6 @@ def test_same_random_state_same_codes_and_different_seeds_differ(small_fit):
     assert not np.allclose(ae.transform(X), other.transform(X))
 
 
-def _run_in_fresh_python(code):
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    return result.stdout
-
-
 REPRODUCIBLE = {
     "dense": {"z_dim": 3, "epochs": 3},
     "conv": {"z_dim": 3, "epochs": 2, "image_shape": (8, 8)},
@@ -360,7 +347,7 @@ def test_codes_are_reproducible_in_a_fresh_process(digits, tmp_path):
     """Every kind of model, and partial_fit, gives the same codes in another process."""
     X = digits[0][:300]
     np.save(tmp_path / "X.npy", X)
-    _run_in_fresh_python(
+    run_python(
         f"""
         import random, sys
         import numpy as np

@@ -9,13 +9,11 @@ saved here is loaded under every other backend installed).
 
 import importlib.util
 import os
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
 import pytest
+from _fresh_python import run_python
 from sklearn.datasets import load_digits
 
 from skae import AutoencoderTransformer
@@ -24,22 +22,6 @@ from skae.metrics import reconstruction_error
 BACKENDS = ("tensorflow", "jax", "torch")
 INSTALLED = [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
 OTHERS = [b for b in INSTALLED if b != keras.backend.backend()]
-
-
-def _python(code, backend, **env):
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "KERAS_BACKEND": backend,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            **env,
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +40,13 @@ def test_a_model_saved_under_one_backend_loads_under_another(X, tmp_path, other)
     path = tmp_path / "model.skops"
     sio.dump(model, path)
     np.save(tmp_path / "X.npy", X[:300])
-    _python(
+    run_python(
         f"""
         import numpy as np, skops.io as sio
         model = sio.load({str(path)!r}, trusted=sio.get_untrusted_types(file={str(path)!r}))
         np.save({str(tmp_path / "Z.npy")!r}, model.transform(np.load({str(tmp_path / "X.npy")!r})))
         """,
-        other,
+        KERAS_BACKEND=other,
     )
     np.testing.assert_allclose(
         np.load(tmp_path / "Z.npy"), model.transform(X[:300]), rtol=1e-4, atol=1e-4
@@ -95,12 +77,11 @@ print(busy / wall, len(os.sched_getaffinity(0)))
 def test_this_backend_keeps_to_the_thread_budget_of_a_worker():
     # loky and Dask workers set OMP_NUM_THREADS to their share of the cores:
     # one thread's budget keeps a matrix product to about one core busy.
-    backend = keras.backend.backend()
-    unlimited, _ = _python(THREADS, backend, OMP_NUM_THREADS="").split()
+    unlimited, _ = run_python(THREADS, OMP_NUM_THREADS="").split()
     if float(unlimited) < 1.5:
         # Another process holds a core: one busy core would prove nothing.
         pytest.skip(f"the machine is loaded: an unlimited run used {unlimited} cores")
-    busy, cores = _python(THREADS, backend, OMP_NUM_THREADS="1").split()
+    busy, cores = run_python(THREADS, OMP_NUM_THREADS="1").split()
     assert float(busy) < 1.3, busy
     assert int(cores) == len(os.sched_getaffinity(0))  # the mask given back
 
@@ -140,9 +121,9 @@ print(json.dumps({
 def test_data_parallel_training_on_two_devices_reaches_single_device_quality():
     import json
 
-    out = _python(
+    out = run_python(
         DATA_PARALLEL,
-        "jax",
+        KERAS_BACKEND="jax",
         XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
     result = json.loads(out.strip().splitlines()[-1])

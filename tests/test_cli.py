@@ -186,6 +186,7 @@ def _skae(*arguments, env=None):
     return subprocess.run(
         [sys.executable, "-m", "skae", *arguments],
         capture_output=True,
+        check=False,
         text=True,
         env={k: v for k, v in (env or os.environ).items() if k != "TF_CPP_MIN_LOG_LEVEL"},
     )

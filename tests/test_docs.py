@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import readme  # noqa: E402  (benchmarks/readme.py)
+import readme
 
 RESULTS = ROOT / "benchmarks" / "results"
 README = (ROOT / "README.md").read_text()
@@ -38,8 +38,8 @@ def test_readme_quotes_the_results_files_word_for_word():
 def _prose(text):
     """``text`` without results blocks, code blocks and inline code."""
     text = readme.BLOCK.sub("", text)
-    text = re.sub(r"```.*?```", "", text, flags=re.S)
-    text = re.sub(r"^(    |\t).*$", "", text, flags=re.M)  # rst code blocks
+    text = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    text = re.sub(r"^(    |\t).*$", "", text, flags=re.MULTILINE)  # rst code blocks
     return re.sub(r"``?[^`]*``?", "", text)
 
 

@@ -1,12 +1,10 @@
 """partial_fit streaming, searches on a Dask cluster, memory of predictions."""
 
-import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from _fresh_python import run_python
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 
@@ -156,13 +154,7 @@ for method, data in [("transform", X), ("inverse_transform", None),
 def test_predicting_on_20000_images_allocates_little_beyond_the_output(mnist_home):
     # Unbatched, the first layer's activations alone would be 20,000 x 14 x
     # 14 x 8 floats (120 MB): the 50 MB allowance leaves no room for them.
-    lines = subprocess.run(
-        [sys.executable, "-c", MEMORY_RUN.format(home=str(mnist_home))],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    ).stdout.split("\n")
+    lines = run_python(MEMORY_RUN.format(home=str(mnist_home))).split("\n")
     for line in filter(None, lines):
-        method, extra, output = line.split()
+        _, extra, output = line.split()
         assert float(extra) <= float(output) + 50, line

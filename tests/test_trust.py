@@ -1,15 +1,12 @@
 """Trust: fits that fail lose nothing, divergence is caught, safe saving, bounded memory."""
 
-import os
 import pickle
-import subprocess
-import sys
-import textwrap
 
 import joblib
 import keras
 import numpy as np
 import pytest
+from _fresh_python import run_python
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -238,16 +235,6 @@ def test_every_purpose_draws_from_its_own_seed_stream():
 # -- saving -----------------------------------------------------------------------------
 
 
-def _run(code):
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    ).stdout
-
-
 @pytest.mark.parametrize("in_pipeline", [False, True])
 def test_skops_saves_and_loads_in_a_fresh_process(fitted, X, tmp_path, in_pipeline):
     sio = pytest.importorskip("skops.io")
@@ -259,7 +246,7 @@ def test_skops_saves_and_loads_in_a_fresh_process(fitted, X, tmp_path, in_pipeli
     assert sio.get_untrusted_types(file=path) == [
         "skae._autoencoder.AutoencoderTransformer"
     ]
-    _run(
+    run_python(
         f"""
         import numpy as np, skops.io as sio
         path = {str(path)!r}
