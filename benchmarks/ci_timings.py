@@ -86,6 +86,28 @@ def _compare_seconds(output):
     return sum(float(s) for s in re.findall(r"\(([\d.]+) s\)$", output, re.M))
 
 
+# What each phase of .ci/run does, as the README names it.
+PHASES = {
+    "tests": "install and the test suite (TensorFlow)",
+    "backends": "JAX and PyTorch installs and core tests",
+    "docs": "documentation build (runs the gallery)",
+}
+
+# .ci/run's pytest runs, in the order it makes them.
+PYTEST_RUNS = ("TensorFlow, whole suite", "JAX, core tests", "PyTorch, core tests")
+
+
+def phase_durations(finished_after):
+    """Each phase's own seconds, from .ci/run's "<phase> finished after <s> s"
+    lines, which count from the start of the run; the closing "CI" line
+    repeats the total."""
+    durations, previous = {}, 0
+    for phase, seconds in finished_after.items():
+        if phase != "CI":
+            durations[phase], previous = seconds - previous, seconds
+    return durations
+
+
 def markdown(report):
     ci, job = report["ci"], report["main_job"]
     lines = [
@@ -100,8 +122,10 @@ def markdown(report):
         f"  - {job['verdict']}",
         f"- `.ci/run`: {ci['seconds'] / 60:.1f} min, exit status {ci['returncode']}",
     ]
-    lines += [f"  - {phase}: {seconds / 60:.1f} min" for phase, seconds in ci["phases"].items()]
-    lines += [f"  - pytest: {summary}" for summary in ci["pytest_summaries"]]
+    for phase, seconds in phase_durations(ci["phases"]).items():
+        lines.append(f"  - {PHASES.get(phase, phase)}: {seconds / 60:.1f} min")
+    for run, summary in zip(PYTEST_RUNS, ci["pytest_summaries"]):
+        lines.append(f"  - pytest, {run}: {summary}")
     lines.append("")
     return "\n".join(lines)
 
