@@ -4,7 +4,7 @@ The backend of this process is whatever KERAS_BACKEND chose (TensorFlow by
 default); CI runs the core tests once more under JAX and under PyTorch, so
 each test here checks this process's backend, starting fresh interpreters
 where it must (a thread budget is set before a backend starts; a model
-saved here is loaded under every other backend installed).
+saved here is loaded under the next backend installed).
 """
 
 import importlib.util
