@@ -1,5 +1,6 @@
 """Test settings shared by tests/ and the doctests in skae/."""
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -25,6 +26,31 @@ def mnist_home():
             "shared data folder beside the checkout (../shared/data/mnist)"
         )
     return MNIST
+
+
+@pytest.fixture(autouse=True)
+def _alone_when_marked(request, tmp_path_factory):
+    """Under pytest-xdist, a test marked ``alone`` runs while no other does.
+
+    A readers-writer lock over files that all workers share: every test
+    holds ``room`` shared, an ``alone`` test holds it exclusively. Passing
+    through ``gate`` first lets a waiting ``alone`` test in before the other
+    workers' next tests, instead of after all of them.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # one folder for all workers
+    alone = request.node.get_closest_marker("alone") is not None
+    with (
+        open(shared / "gate.lock", "w") as gate,
+        open(shared / "room.lock", "w") as room,
+    ):
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        if not alone:
+            fcntl.flock(gate, fcntl.LOCK_UN)
+        yield  # closing the files releases their locks
 
 
 @pytest.fixture(autouse=True)

@@ -77,6 +77,7 @@ print(busy / wall, len(os.sched_getaffinity(0)))
 
 
 @pytest.mark.core
+@pytest.mark.alone
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
 def test_this_backend_keeps_to_the_thread_budget_of_a_worker():
     # loky and Dask workers set OMP_NUM_THREADS to their share of the cores:
