@@ -15,6 +15,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 # The doctests read MNIST from the data folder beside the checkout.
 os.environ.setdefault("SKAE_DATA_HOME", str(MNIST.parent))
+# pytest-xdist's workers share the cores as loky's do: each takes its
+# share of the threads, which skae passes on to TensorFlow and PyTorch.
+# PyTorch's idle threads spin, so workers that each use every core slow one
+# another down several times over.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    share = len(os.sched_getaffinity(0)) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, share)))
 
 
 @pytest.fixture(scope="session")
