@@ -28,9 +28,12 @@ def test_example_opens_with_a_rest_title(script):
     assert set(rule) == {"="} and len(rule) == len(title) == len(underline)
 
 
+def _cell(notebook, cell_id):
+    return next(c for c in notebook["cells"] if c.get("id") == cell_id)
+
+
 def _outputs(notebook, cell_id):
-    cell = next(c for c in notebook["cells"] if c.get("id") == cell_id)
-    return cell["outputs"]
+    return _cell(notebook, cell_id)["outputs"]
 
 
 def _mime_types(outputs):
@@ -59,7 +62,7 @@ def test_the_notebook_runs_headless(mnist_home, tmp_path, monkeypatch):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     # That it runs is tested here, not how well it trains: a thousand images
     # for one epoch, instead of the quick run's 10,000 for five.
-    fit = next(cell for cell in notebook.cells if cell.get("id") == "fit")
+    fit = _cell(notebook, "fit")
     assert "(10_000, 5)" in fit.source
     fit.source = fit.source.replace("(10_000, 5)", "(1_000, 1)")
     data_home = tmp_path / "data"
