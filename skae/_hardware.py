@@ -31,6 +31,51 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+@functools.cache
+def keep_to_thread_budget():
+    """Give the Keras backend the thread budget that joblib and Dask give this process.
+
+    Inside a loky worker of ``n_jobs=k``, or a Dask worker, OMP_NUM_THREADS
+    holds this process's share of the cores. NumPy's BLAS honours it;
+    TensorFlow and PyTorch do not, and would start one thread per core in
+    every worker. TensorFlow accepts the setting only before its runtime
+    starts, and JAX's CPU client sizes its thread pool from the process's
+    CPU affinity when it starts (no XLA flag limits it): so every skae
+    module that builds or runs Keras models calls this at its import, before
+    any model exists. JAX's client starts under a mask of that many cores,
+    and the mask is given back at once, so its threads may still run on any
+    core. Runs once per process.
+    """
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if not limit.isdigit():
+        return
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(limit))
+            tf.config.threading.set_inter_op_parallelism_threads(int(limit))
+        except RuntimeError:  # the user's own code started the runtime first
+            pass
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(int(limit))
+    elif backend == "jax" and hasattr(os, "sched_getaffinity"):
+        mask = os.sched_getaffinity(0)
+        if len(mask) > int(limit) > 0:
+            import jax
+
+            os.sched_setaffinity(0, sorted(mask)[: int(limit)])
+            try:
+                jax.devices()  # the CPU client starts, sizing its threads
+            finally:
+                os.sched_setaffinity(0, mask)
+
+
 def native_bfloat16(backend):
     """Whether ``backend`` computes bfloat16 convolutions natively here.
 
@@ -52,6 +97,7 @@ def _gpu_compute_capability(backend):
     """(major, minor) of the first GPU the backend sees, or None on the CPU."""
     if os.environ.get("CUDA_VISIBLE_DEVICES") == "":
         return None
+    keep_to_thread_budget()  # asking for devices starts the runtime
     if backend == "tensorflow":
         import tensorflow as tf
 

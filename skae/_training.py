@@ -1,57 +1,16 @@
 """The Keras side of fitting: batches, optimizer, callbacks, the training loop."""
 
 import math
-import os
 import time
 
 import keras
 import numpy as np
 
+from ._hardware import keep_to_thread_budget
 from .exceptions import DivergenceError
 
-
-def _respect_thread_limit():
-    """Give the backend the thread budget that joblib and Dask give this process.
-
-    Inside a loky worker of ``n_jobs=k``, or a Dask worker, OMP_NUM_THREADS
-    holds this process's share of the cores. NumPy's BLAS honours it;
-    TensorFlow and PyTorch do not, and would start one thread per core in
-    every worker. TensorFlow accepts the setting only before its runtime
-    starts, hence at this module's import, the first thing a fit does with
-    Keras; so does JAX, whose CPU client sizes its thread pool from the
-    process's CPU affinity when it starts (no XLA flag limits it): it starts
-    under a mask of that many cores, and the mask is given back at once, so
-    its threads may still run on any core.
-    """
-    limit = os.environ.get("OMP_NUM_THREADS", "")
-    if not limit.isdigit():
-        return
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(int(limit))
-            tf.config.threading.set_inter_op_parallelism_threads(int(limit))
-        except RuntimeError:  # the runtime already runs: too late, and harmless
-            pass
-    elif backend == "torch":
-        import torch
-
-        torch.set_num_threads(int(limit))
-    elif backend == "jax" and hasattr(os, "sched_getaffinity"):
-        mask = os.sched_getaffinity(0)
-        if len(mask) > int(limit) > 0:
-            import jax
-
-            os.sched_setaffinity(0, sorted(mask)[: int(limit)])
-            try:
-                jax.devices()  # the CPU client starts, sizing its threads
-            finally:
-                os.sched_setaffinity(0, mask)
-
-
-_respect_thread_limit()
+# TensorFlow takes a thread budget only before its runtime starts.
+keep_to_thread_budget()
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,

@@ -21,6 +21,11 @@ import keras
 import numpy as np
 from keras import layers
 
+from ._hardware import keep_to_thread_budget
+
+# Before any model exists: TensorFlow takes a thread budget only then.
+keep_to_thread_budget()
+
 __all__ = ["conv_autoencoder", "dense_autoencoder", "tutorial_autoencoder"]
 
 

@@ -60,8 +60,12 @@ def test_a_model_saved_under_one_backend_loads_under_another(X, tmp_path, other)
 THREADS = """
 import os, resource, time
 import numpy as np
-import skae._training  # what a fit imports first
 import keras
+from skae import AutoencoderTransformer
+
+# A user's first fit, on images large enough to ask for the devices.
+images = np.random.default_rng(0).random((32, 784), dtype=np.float32)
+AutoencoderTransformer(z_dim=2, epochs=1, image_shape=(28, 28)).fit(images)
 
 x = keras.ops.convert_to_tensor(np.random.rand(1000, 1000).astype("float32"))
 y = keras.ops.matmul(x, x)
