@@ -42,6 +42,9 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     # The plotting functions return their Figure: show the figure, not its repr.
     "capture_repr": (),
+    # Two examples train at once, each on its share of the cores: loky sets
+    # OMP_NUM_THREADS in its workers, and skae passes it on to the backend.
+    "parallel": 2,
 }
 
 html_theme = "pydata_sphinx_theme"
