@@ -3,7 +3,11 @@
 import os
 from pathlib import Path
 
+import joblib
+
 import skae
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 # The gallery trains every example's models on 10,000 MNIST images for a
 # few epochs (SKAE_QUICK=1), so the whole build takes minutes; unset it to
@@ -34,7 +38,7 @@ numpydoc_class_members_toctree = False
 intersphinx_mapping = {}  # no network at build time: cross-links stay local
 
 sphinx_gallery_conf = {
-    "examples_dirs": str(Path(__file__).parent.parent / "examples"),
+    "examples_dirs": str(EXAMPLES),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
@@ -42,9 +46,10 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     # The plotting functions return their Figure: show the figure, not its repr.
     "capture_repr": (),
-    # Two examples train at once, each on its share of the cores: loky sets
-    # OMP_NUM_THREADS in its workers, and skae passes it on to the backend.
-    "parallel": 2,
+    # Examples train side by side, one per core: loky sets OMP_NUM_THREADS
+    # in its workers to their share of the cores, and skae passes it on to
+    # the backend.
+    "parallel": min(joblib.cpu_count(), len(list(EXAMPLES.glob("plot_*.py")))),
 }
 
 html_theme = "pydata_sphinx_theme"
