@@ -14,10 +14,12 @@ def machine():
     import numpy
     import sklearn
 
-    from skae._hardware import cpu_model
+    from skae._hardware import cpu_has_bfloat16, cpu_model
 
     return {
         "cpu": cpu_model(),
+        # Model names hide generations ("AMD EPYC"): bfloat16 changes timings.
+        "cpu_bfloat16": cpu_has_bfloat16(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "keras": keras.__version__,
@@ -32,8 +34,10 @@ def machine():
 
 def describe(machine):
     """One line naming the machine and the code a result was measured with."""
+    bfloat16 = " with native bfloat16" if machine.get("cpu_bfloat16") else ""
     return (
-        f"{machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, "
+        f"{machine['cpu']}{bfloat16}, {machine['cores']} cores; "
+        f"Python {machine['python']}, "
         f"Keras {machine['keras']} on {machine['backend']} "
         f"{machine['backend_version']}; commit {machine['commit']}, {machine['date']}"
     )

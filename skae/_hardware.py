@@ -17,6 +17,11 @@ def cpu_flags():
     return frozenset()
 
 
+def cpu_has_bfloat16():
+    """Whether the CPU computes bfloat16 natively (AMX or AVX512-BF16)."""
+    return bool(cpu_flags() & {"amx_bf16", "avx512_bf16"})
+
+
 def cpu_model():
     """The CPU's model name, as /proc/cpuinfo gives it, or the platform's word."""
     import platform
@@ -88,9 +93,7 @@ def native_bfloat16(backend):
     capability = _gpu_compute_capability(backend)
     if capability is not None:
         return capability >= (8, 0)
-    return backend == "tensorflow" and bool(
-        cpu_flags() & {"amx_bf16", "avx512_bf16"}
-    )
+    return backend == "tensorflow" and cpu_has_bfloat16()
 
 
 def _gpu_compute_capability(backend):
