@@ -56,7 +56,7 @@ def sampling(X_train, y_train, epochs, n_samples, seed):
     )
     results = {}
     for name, variational in [
-        ("plain (mixture of training codes)", False),
+        ("plain (kernel density of training codes)", False),
         ("variational (standard normal prior)", True),
     ]:
         model = AutoencoderTransformer(
@@ -154,10 +154,23 @@ def main(argv=None):
         "## All figures",
     ]
     for section, values in list(report.items())[2:]:
-        lines.append(f"\n### {section}\n\n| | value |\n| --- | --- |")
-        lines += [f"| {k} | {v} |" for k, v in values.items()]
+        lines += ["", f"### {section}", "", *_table(values)]
     write_results(args.out, "generative", report, "\n".join(lines) + "\n")
     return report
+
+
+def _table(values):
+    """A markdown table: one value per row, or a column per model's figures."""
+    models = list(values.values())
+    if not isinstance(models[0], dict):
+        rows = [f"| {name} | {value} |" for name, value in values.items()]
+        return ["| | value |", "| --- | --- |", *rows]
+    header = ["| | " + " | ".join(values) + " |", "|" + " --- |" * (len(values) + 1)]
+    rows = [
+        f"| {figure} | " + " | ".join(str(model[figure]) for model in models) + " |"
+        for figure in models[0]
+    ]
+    return header + rows
 
 
 def summary(report):
