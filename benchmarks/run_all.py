@@ -131,7 +131,7 @@ def skae_fit(X_train, X_test, z_dim, stop_after=None, **params):
         "epochs": model.n_iter_,
         "max_epochs": model.max_epochs_,
         "best_epoch": model.best_epoch_,
-        "batch_size": model._batch_size,
+        "batch_size": model.batch_size_,
         "compute_dtype": model.compute_dtype_,
         "test_mse": reconstruction_error(model, X_test),
         "curve": curve.points,
@@ -199,10 +199,10 @@ def throughput(X_train, X_test):
         "skae transform": lambda: ae.transform(X_test),
         "skae inverse_transform": lambda: ae.inverse_transform(Z),
         "keras encoder_.predict": lambda: ae.encoder_.predict(
-            images, batch_size=ae._batch_size, verbose=0
+            images, batch_size=ae.batch_size_, verbose=0
         ),
         "keras decoder_.predict": lambda: ae.decoder_.predict(
-            Z, batch_size=ae._batch_size, verbose=0
+            Z, batch_size=ae.batch_size_, verbose=0
         ),
         "PCA transform": lambda: pca.transform(X_test),
         "PCA inverse_transform": lambda: pca.inverse_transform(pca.transform(X_test)),

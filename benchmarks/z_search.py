@@ -21,6 +21,7 @@ from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skae import AutoencoderTransformer
+from skae._plan import make_plan
 from skae.datasets import load_mnist
 
 from _common import describe, machine, write_results
@@ -71,7 +72,8 @@ def main(argv=None):
     X, y = train.data[:n], train.target[:n]
     # The epochs a default fit gets on one training fold: the halving
     # search's largest budget, so both end with equally trained candidates.
-    fold = AutoencoderTransformer()._plan(X[: n * 2 // 3], 0.1)
+    estimator = AutoencoderTransformer()
+    fold = make_plan(estimator.get_params(), estimator._validate(X[: n * 2 // 3]))
     max_epochs = 2 if args.quick else fold.epochs
     report = {"machine": machine(), "n_samples": n, "z_dims": z_dims, "searches": {}}
     for name, search in searches(z_dims, max_epochs).items():

@@ -1,7 +1,5 @@
 """AutoencoderTransformer: a scikit-learn transformer around a Keras autoencoder."""
 
-import math
-from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -10,63 +8,14 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _get_feature_names,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._stats import draw_near, per_sample_squared_error, principal_axes
-
-_ARCHITECTURES = {"auto", "dense", "conv", "tutorial"}
-_SEED_MAX = np.iinfo(np.int32).max
-# Every seed of a fit derives from one model seed and the purpose it serves,
-# each purpose a stream of its own (numpy's SeedSequence spawn keys), so no
-# two purposes can ever draw the same numbers.
-_SEED_STREAMS = {
-    "init": 1,
-    "split": 2,
-    "batches": 3,
-    "noise": 4,
-    "sampling": 5,
-    "codes": 6,
-}
-# Codes kept for sample(): enough for a kernel density in a few dimensions,
-# few enough that encoding them costs a fraction of a percent of a fit.
-_N_TRAINING_CODES = 2_000
-# Beyond this many features the principal axes come from a sample of rows
-# (a covariance matrix of 4096**2 float64 already takes 128 MB).
-_MAX_COVARIANCE_FEATURES = 4096
-# Data beyond this magnitude would overflow the float32 squared error.
-_MAX_ABS_VALUE = 1e15
-# bfloat16 was measured faster from MNIST's 28x28 images on.
-_BFLOAT16_MIN_PIXELS = 28 * 28
-_KERAS_DTYPE_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
-
-
-@dataclass
-class _Plan:
-    """What a fit will do, resolved from the parameters and validated ``X``."""
-
-    X: np.ndarray  # model-shaped (n, *input_shape), float32 or float64
-    n_features: int
-    feature_names: object
-    image_shape: tuple
-    input_shape: tuple
-    architecture: str
-    output_activation: str
-    compute_dtype: str
-    z_dim: int
-    batch_size: int
-    epochs: int
-    seed: int
-    train_rows: np.ndarray
-    val_rows: np.ndarray
+from ._fitted import FittedState
+from ._plan import BUILT_IN_ARCHITECTURES, OPTIMIZERS, Data, make_plan
+from ._sklearn_private import Interval, StrOptions, _fit_context, _get_feature_names
+from ._stats import draw_near, per_sample_squared_error
 
 
 class AutoencoderTransformer(
@@ -262,6 +211,15 @@ class AutoencoderTransformer(
     compute_dtype_ : str
         ``"float32"`` or ``"bfloat16"``: the precision the networks compute in.
 
+    z_dim_ : int
+        The size of the codes that ``transform`` returns and
+        ``inverse_transform`` takes.
+
+    batch_size_ : int
+        Samples per gradient step, ``batch_size`` or what ``"auto"`` chose;
+        also the batch of every prediction. ``partial_fit`` keeps the
+        first call's with ``batch_size="auto"``.
+
     training_codes_ : ndarray of shape (n_codes, z_dim) or None
         Codes of a random sample of (at most 2,000) training samples, from
         which :meth:`sample` draws; None for a variational model, whose
@@ -309,12 +267,12 @@ class AutoencoderTransformer(
     _parameter_constraints: ClassVar[dict] = {
         "z_dim": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [tuple, list, None],
-        "architecture": [StrOptions(_ARCHITECTURES), callable],
+        "architecture": [StrOptions({"auto", *BUILT_IN_ARCHITECTURES}), callable],
         "init": [StrOptions({"pca", "random"})],
         "output_activation": [StrOptions({"auto", "clip", "sigmoid", "linear"})],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "optimizer": [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd"})],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"cosine", "constant"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
@@ -402,9 +360,7 @@ class AutoencoderTransformer(
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        plan = self._plan(X, self.validation_fraction)
-        self._commit(self._train_new_model(plan))
-        return self
+        return self._fit(X, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -429,14 +385,7 @@ class AutoencoderTransformer(
         -------
         self : AutoencoderTransformer
         """
-        if not hasattr(self, "encoder_"):
-            plan = self._plan(X, validation_fraction=0, epochs=1)
-            self._commit(self._train_new_model(plan, incremental=True))
-            return self
-        X_model = self._check_fitted_X(X)
-        self._check_callbacks()
-        self._commit(self._train_on(X_model))
-        return self
+        return self._fit(X, incremental=True)
 
     def transform(self, X):
         """Encode ``X`` into latent codes.
@@ -468,9 +417,9 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=np.float32, estimator=self, input_name="X")
-        if Z.shape[1] != self._z_dim:
+        if Z.shape[1] != self.z_dim_:
             raise ValueError(
-                f"inverse_transform expects codes with z_dim={self._z_dim} "
+                f"inverse_transform expects codes with z_dim={self.z_dim_} "
                 f"columns, got an array with {Z.shape[1]} columns"
             )
         return self._decode(Z)
@@ -493,7 +442,7 @@ class AutoencoderTransformer(
         X_model = self._check_fitted_X(X)
         # Chunks keep the memory to the scores plus one chunk's codes and
         # reconstructions, whatever the size of X.
-        chunk = 8 * self._batch_size
+        chunk = 8 * self.batch_size_
         errors = np.empty(len(X_model))
         for start in range(0, len(X_model), chunk):
             part = X_model[start : start + chunk]
@@ -545,14 +494,14 @@ class AutoencoderTransformer(
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         rng = check_random_state(random_state)
         if self.training_codes_ is None:
-            Z = rng.standard_normal((int(n_samples), self._z_dim))
+            Z = rng.standard_normal((int(n_samples), self.z_dim_))
         else:
             Z = draw_near(self.training_codes_, int(n_samples), rng)
         return self._decode(Z.astype(np.float32))
 
     @property
     def _n_features_out(self):
-        return self._z_dim
+        return self.z_dim_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -600,58 +549,37 @@ class AutoencoderTransformer(
                 keras_state, self._recipe, safe_mode=safe_mode
             )
 
-    # -- plan: validate and resolve, touching nothing --------------------------
+    # -- fit: validate -> plan -> build -> train -> commit ------------------------
 
-    def _plan(self, X, validation_fraction, epochs=None):
-        """Validate ``X`` and resolve every choice of a new fit; ``self`` is unchanged."""
-        if self.noise == "masking" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise='masking' needs noise_level below 1 (the share of values "
-                f"set to zero), got noise_level={self.noise_level}"
-            )
-        self._check_callbacks()
+    def _fit(self, X, incremental):
+        """``fit``, or with ``incremental`` one ``partial_fit`` call.
+
+        Everything up to the commit builds locals only, so whatever fails
+        leaves ``self`` as it was.
+        """
+        from . import _model, _training
+
+        previous = None
+        if incremental and hasattr(self, "encoder_"):
+            previous = FittedState.of(self)
+        data = self._validate(X, previous)
+        params = self.get_params(deep=False)
+        plan = make_plan(params, data, incremental=incremental, previous=previous)
+        networks = _model.build(plan, data, previous)
+        self._commit(_training.train(plan, networks, data, previous))
+        return self
+
+    def _validate(self, X, previous=None):
+        """Validate ``X`` for a fit, against ``previous``'s model when continuing it."""
         X_flat, stack_shape = self._check_X(X)
-        value_range = (float(np.min(X_flat)), float(np.max(X_flat)))
-        _check_scale(value_range)
-        image_shape = self._resolve_image_shape(stack_shape, X_flat.shape[1])
-        architecture = self._resolve_architecture(image_shape)
-        output_activation = self._resolve_output_activation(value_range, architecture)
-        input_shape = image_shape or (X_flat.shape[1],)
-        # One seed from random_state; every other seed derives from it.
-        seed = int(check_random_state(self.random_state).randint(_SEED_MAX))
-        n_samples = len(X_flat)
-        n_val = self._validation_size(n_samples, validation_fraction)
-        order = np.random.default_rng(_derive_seed(seed, "split")).permutation(
-            n_samples
-        )
-        train_rows = np.sort(order[n_val:])
-        batch_size = _batch_size(self.batch_size, len(train_rows))
-        return _Plan(
-            X=X_flat.reshape(-1, *input_shape),
-            n_features=X_flat.shape[1],
+        if previous is not None:
+            self._check_like_fitted(X, X_flat, stack_shape)
+        return Data(
+            X=X_flat,
+            stack_shape=stack_shape,
             feature_names=_get_feature_names(X),
-            image_shape=image_shape,
-            input_shape=input_shape,
-            architecture=architecture,
-            output_activation=output_activation,
-            compute_dtype=self._resolve_compute_dtype(architecture, X_flat.shape[1]),
-            z_dim=int(self.z_dim),
-            batch_size=batch_size,
-            epochs=epochs or _epoch_budget(self.epochs, len(train_rows), batch_size),
-            seed=seed,
-            train_rows=train_rows,
-            val_rows=np.sort(order[:n_val]),
+            value_range=(float(np.min(X_flat)), float(np.max(X_flat))),
         )
-
-    def _check_callbacks(self):
-        import keras
-
-        for callback in self.callbacks or []:
-            if not isinstance(callback, keras.callbacks.Callback):
-                raise TypeError(
-                    "callbacks must hold keras.callbacks.Callback objects, got "
-                    f"{callback!r} of type {type(callback).__name__}"
-                )
 
     def _check_X(self, X):
         """Validate ``X`` without touching ``self``.
@@ -684,432 +612,45 @@ class AutoencoderTransformer(
         stack_shape = X_array.shape[1:] + (1,) * (X_array.ndim == 3)
         return X_array.reshape(len(X_array), -1), stack_shape
 
-    def _resolve_image_shape(self, stack_shape, n_features):
-        """The (H, W, C) shape of one image, or None for tabular rows."""
-        if self.image_shape is None:
-            return stack_shape
-        shape = tuple(self.image_shape)
-        if not (
-            len(shape) in (2, 3)
-            and all(isinstance(d, Integral) and d > 0 for d in shape)
-        ):
-            raise ValueError(
-                "image_shape must be (height, width) or (height, width, "
-                f"channels) of positive integers, got image_shape={self.image_shape!r}"
-            )
-        shape = tuple(int(d) for d in shape) + (1,) * (len(shape) == 2)
-        if stack_shape is not None and stack_shape != shape:
-            raise ValueError(
-                f"image_shape={self.image_shape!r} does not match the images "
-                f"in X, of shape {stack_shape}"
-            )
-        if math.prod(shape) != n_features:
-            raise ValueError(
-                f"image_shape={self.image_shape!r} holds {math.prod(shape)} "
-                f"values per image, but X has {n_features} features"
-            )
-        return shape
-
-    def _resolve_architecture(self, image_shape):
-        if callable(self.architecture):
-            return "custom"
-        if self.architecture == "auto":
-            return "dense" if image_shape is None else "conv"
-        if self.architecture in ("conv", "tutorial") and image_shape is None:
-            raise ValueError(
-                f"architecture={self.architecture!r} needs images: set "
-                "image_shape, or pass X as an image stack (n, H, W[, C])"
-            )
-        if self.architecture == "tutorial" and (
-            image_shape[0] % 4 or image_shape[1] % 4
-        ):
-            raise ValueError(
-                "the tutorial architecture needs image height and width that "
-                f"are multiples of 4, got images of shape {image_shape}"
-            )
-        return self.architecture
-
-    def _validation_size(self, n_samples, validation_fraction):
-        n_val = math.ceil(validation_fraction * n_samples)
-        if n_samples - n_val < 1:
-            raise ValueError(
-                f"validation_fraction={validation_fraction} leaves no "
-                f"training sample with n_samples={n_samples}; pass more "
-                "samples or set validation_fraction=0"
-            )
-        return n_val
-
-    def _resolve_output_activation(self, value_range, architecture):
-        if architecture == "custom":
-            return None
-        starts_at_pca = self.init == "pca" and architecture != "tutorial"
-        if self.output_activation == "sigmoid" and starts_at_pca:
-            raise ValueError(
-                "output_activation='sigmoid' cannot start at PCA's "
-                "reconstruction; use output_activation='clip' (or 'auto'), "
-                "or init='random'"
-            )
-        if self.output_activation != "auto":
-            return self.output_activation
-        if architecture == "tutorial":
-            return "sigmoid"  # as the tutorial writes it
-        if not (value_range[0] >= 0 and value_range[1] <= 1):
-            return "linear"
-        return "clip" if starts_at_pca else "sigmoid"
-
-    def _resolve_compute_dtype(self, architecture, n_features):
-        if self.compute_dtype != "auto":
-            return self.compute_dtype
-        # Dense networks, and convolutions over small images, compute too
-        # little for bfloat16 to save time; it would only cost precision.
-        if architecture not in ("conv", "tutorial") or n_features < _BFLOAT16_MIN_PIXELS:
-            return "float32"
-        import keras
-
-        from ._hardware import native_bfloat16
-
-        return "bfloat16" if native_bfloat16(keras.backend.backend()) else "float32"
-
-    # -- train: build into locals, train, return what to commit ----------------
-
-    def _train_new_model(self, plan, incremental=False):
-        """Build and train a new model for ``plan``; the fitted attributes to commit."""
-        from . import _model
-
-        recipe, loss_scale = None, 1.0
-        if plan.architecture == "custom":
-            encoder, decoder = self.architecture(plan.input_shape, plan.z_dim)
-            _check_custom_models(
-                encoder, decoder, plan.input_shape, plan.z_dim, self.variational
-            )
-        else:
-            recipe = {
-                "builder": plan.architecture,
-                "input_shape": plan.input_shape,
-                "z_dim": plan.z_dim,
-                "variational": bool(self.variational),
-                "init": self.init,
-                "output": plan.output_activation,
-                "seed": _derive_seed(plan.seed, "init"),
-                "dtype": _KERAS_DTYPE_POLICIES[plan.compute_dtype],
-            }
-            encoder, decoder = _model.build(recipe)
-            if plan.architecture != "tutorial":
-                scale = self._start_at_pca(encoder, decoder, plan, plan.train_rows)
-                # The loss on the standardised scale: training sees the same
-                # numbers whatever the units of the data.
-                loss_scale = 1.0 / scale**2
-        kl_scale = _kl_scale(self.kl_weight, plan.n_features, self.variational)
-        training_model = self._build_training_model(
-            encoder, decoder, kl_scale, plan.seed, loss_scale
-        )
-        val_rows = plan.val_rows
-        X_val = np.asarray(plan.X[val_rows], dtype=np.float32) if len(val_rows) else None
-        # partial_fit's calls count from 0, each with batches of its own.
-        counters = (0,) if incremental else ()
-        history, best_epoch = self._run_training(
-            training_model,
-            encoder,
-            decoder,
-            plan.X,
-            plan.train_rows,
-            X_val,
-            epochs=plan.epochs,
-            schedule="constant" if incremental else self.learning_rate_schedule,
-            early_stopping=self.early_stopping and not incremental,
-            seed=plan.seed,
-            counters=counters,
-            kl_scale=kl_scale,
-            batch_size=plan.batch_size,
-        )
-        if best_epoch == 0 and recipe is not None and plan.architecture != "tutorial":
-            # Training never beat its start, so the model is PCA: make it
-            # PCA of all the data, the validation split included.
-            self._start_at_pca(encoder, decoder, plan, np.arange(len(plan.X)))
-        fitted = {
-            "encoder_": encoder,
-            "decoder_": decoder,
-            "history_": history,
-            "n_iter_": len(history.get("loss", [])),
-            "best_epoch_": best_epoch,
-            "max_epochs_": plan.epochs,
-            "image_shape_": plan.image_shape,
-            "input_shape_": plan.input_shape,
-            "architecture_": plan.architecture,
-            "output_activation_": plan.output_activation,
-            "compute_dtype_": plan.compute_dtype,
-            "training_codes_": None,
-            "n_features_in_": plan.n_features,
-            # What predicting needs, fixed at fit as PCA fixes components_.
-            "_z_dim": plan.z_dim,
-            "_variational": bool(self.variational),
-            "_batch_size": plan.batch_size,
-            "_seed": plan.seed,
-            "_loss_scale": loss_scale,
-            "_recipe": recipe,
-            "_training_model": training_model,
-        }
-        if plan.feature_names is not None:
-            fitted["feature_names_in_"] = plan.feature_names
-        if not self.variational:
-            fitted["training_codes_"] = _training_codes(
-                encoder,
-                plan.X,
-                plan.train_rows,
-                plan.z_dim,
-                plan.batch_size,
-                _derive_seed(plan.seed, "codes"),
-            )
-        return fitted
-
-    def _start_at_pca(self, encoder, decoder, plan, rows):
-        """Set a built-in model's standardisation (and PCA path) from ``X[rows]``.
-
-        Returns the data's overall scale.
-        """
-        from . import _model
-
-        mean, scale, components = principal_axes(
-            plan.X,
-            rows,
-            plan.z_dim if self.init == "pca" else 0,
-            max_covariance_features=_MAX_COVARIANCE_FEATURES,
-            seed=_derive_seed(plan.seed, "init"),
-        )
-        _model.set_pca(encoder, decoder, mean, scale, components)
-        return scale
-
-    def _train_on(self, X_model):
-        """One more epoch of the fitted model on ``X_model``, for partial_fit.
-
-        The weights and the optimizer's state are put back if it fails.
-        """
-        kl_scale = _kl_scale(self.kl_weight, self.n_features_in_, self._variational)
-        model = self.__dict__.get("_training_model")
-        if model is None:  # not saved with the estimator: a fresh optimizer
-            model = self._build_training_model(
-                self.encoder_, self.decoder_, kl_scale, self._seed, self._loss_scale
-            )
-        weights = model.get_weights()
-        optimizer_state = [np.array(v) for v in model.optimizer.variables]
-        try:
-            history, _ = self._run_training(
-                model,
-                self.encoder_,
-                self.decoder_,
-                X_model,
-                np.arange(len(X_model)),
-                None,
-                epochs=1,
-                schedule="constant",
-                early_stopping=False,
-                seed=self._seed,
-                counters=(self.n_iter_,),
-                kl_scale=kl_scale,
-                # "auto" keeps the first call's size: chunks may differ in size.
-                batch_size=(
-                    self._batch_size
-                    if self.batch_size == "auto"
-                    else int(self.batch_size)
-                ),
-            )
-            codes = self.training_codes_
-            if codes is not None:
-                codes = _training_codes(
-                    self.encoder_,
-                    X_model,
-                    np.arange(len(X_model)),
-                    self._z_dim,
-                    self._batch_size,
-                    _derive_seed(self._seed, "codes", self.n_iter_),
-                )
-        except BaseException:
-            model.set_weights(weights)
-            for variable, value in zip(model.optimizer.variables, optimizer_state):
-                variable.assign(value)
-            raise
-        history = {
-            key: self.history_.get(key, []) + values for key, values in history.items()
-        }
-        return {
-            "history_": history,
-            "n_iter_": self.n_iter_ + 1,
-            "training_codes_": codes,
-            "_training_model": model,
-        }
-
-    def _build_training_model(self, encoder, decoder, kl_scale, seed, loss_scale):
-        from . import _training
-
-        return _training.build_training_model(
-            encoder,
-            decoder,
-            optimizer=self.optimizer,
-            learning_rate=float(self.learning_rate),
-            kl_scale=kl_scale,
-            seed=_derive_seed(seed, "sampling"),
-            loss_scale=loss_scale,
-        )
-
-    def _run_training(
-        self,
-        model,
-        encoder,
-        decoder,
-        X,
-        rows,
-        X_val,
-        *,
-        epochs,
-        schedule,
-        early_stopping,
-        seed,
-        counters,
-        kl_scale,
-        batch_size,
-    ):
-        from . import _training
-
-        return _training.train(
-            model,
-            encoder,
-            decoder,
-            X,
-            rows=rows,
-            X_val=X_val,
-            batch_size=batch_size,
-            epochs=int(epochs),
-            learning_rate=float(self.learning_rate),
-            schedule=schedule,
-            early_stopping=early_stopping,
-            patience=int(self.patience),
-            tol=float(self.tol),
-            callbacks=self.callbacks or [],
-            verbose=int(self.verbose),
-            seed=_derive_seed(seed, "batches", *counters),
-            noise=self.noise,
-            noise_level=float(self.noise_level),
-            noise_seed=_derive_seed(seed, "noise", *counters),
-            kl_scale=kl_scale,
-        )
-
-    # -- commit: the one place a fit writes fitted attributes ------------------
-
-    def _commit(self, fitted):
-        if "n_features_in_" in fitted and "feature_names_in_" not in fitted:
-            self.__dict__.pop("feature_names_in_", None)
-        self.__dict__.update(fitted)
-
-    # -- fitted model in use ----------------------------------------------------
-
-    def _check_fitted_X(self, X):
-        """Validate ``X`` against the fitted model; return it in model shape."""
-        check_is_fitted(self)
-        X_flat, stack_shape = self._check_X(X)
+    def _check_like_fitted(self, X, X_flat, stack_shape):
+        """Refuse data shaped or named unlike the fitted model's."""
         if stack_shape is not None and stack_shape != self.image_shape_:
             raise ValueError(
                 f"X holds images of shape {stack_shape}, but this estimator was "
                 f"fitted on images of shape {self.image_shape_}"
             )
         validate_data(
-            self,
-            X if stack_shape is None else X_flat,
-            reset=False,
-            skip_check_array=True,
+            self, X if stack_shape is None else X_flat, reset=False, skip_check_array=True
         )
+
+    def _commit(self, state):
+        """The one place a fit writes fitted attributes: all of them at once."""
+        self.__dict__.pop("feature_names_in_", None)  # a refit on unnamed data
+        self.__dict__.update(state.attributes())
+
+    # -- the fitted model in use ------------------------------------------------
+
+    def _check_fitted_X(self, X):
+        """Validate ``X`` against the fitted model; return it in model shape."""
+        check_is_fitted(self)
+        X_flat, stack_shape = self._check_X(X)
+        self._check_like_fitted(X, X_flat, stack_shape)
         return X_flat.reshape(-1, *self.input_shape_)
 
     def _encode(self, X_model):
         """Codes of model-shaped inputs: the means, for a variational model."""
-        from . import _training
+        from ._model import predict
 
-        Z = _training.predict(self.encoder_, X_model, self._batch_size)
-        return Z[:, : self._z_dim] if Z.shape[1] != self._z_dim else Z
+        return predict(self.encoder_, X_model, self.batch_size_)[:, : self.z_dim_]
 
     def _decode(self, Z):
         """Flat reconstructions of codes."""
-        from . import _training
+        from ._model import predict
 
-        X_reconstructed = _training.predict(self.decoder_, Z, self._batch_size)
-        return X_reconstructed.reshape(len(Z), -1)
-
-
-def _training_codes(encoder, X, rows, z_dim, batch_size, seed):
-    """Codes of up to 2,000 random ``rows`` of ``X``, for :meth:`sample`."""
-    from . import _training
-
-    generator = np.random.default_rng(seed)
-    picked = np.sort(generator.permutation(rows)[:_N_TRAINING_CODES])
-    return _training.predict(encoder, X[picked], batch_size)[:, :z_dim]
-
-
-def _kl_scale(kl_weight, n_features, variational):
-    """Weight of a variational model's KL term in the loss; None for a plain one.
-
-    The loss is a mean over features: dividing the KL by their number keeps
-    the usual balance of a sum of squared errors against the KL.
-    """
-    return float(kl_weight) / n_features if variational else None
+        return predict(self.decoder_, Z, self.batch_size_).reshape(len(Z), -1)
 
 
 def _unpickle(cls, state):
     estimator = cls.__new__(cls)
     estimator._restore(state, safe_mode=False)
     return estimator
-
-
-def _derive_seed(seed, stream, *counters):
-    """A seed for one purpose (and call), from the model's seed."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(_SEED_STREAMS[stream], *counters))
-    return int(sequence.generate_state(1)[0] % _SEED_MAX)
-
-
-def _batch_size(batch_size, n_train):
-    """``batch_size``, or for "auto" 128 from 10,000 training samples on, else 32."""
-    if batch_size != "auto":
-        return int(batch_size)
-    return 128 if n_train >= 10_000 else 32
-
-
-def _epoch_budget(epochs, n_train, batch_size):
-    """``epochs``, or for "auto" about 4,000 steps, between 10 and 200 epochs."""
-    if epochs != "auto":
-        return int(epochs)
-    steps_per_epoch = max(1, n_train // batch_size)  # full batches only
-    return int(np.clip(math.ceil(4000 / steps_per_epoch), 10, 200))
-
-
-def _check_scale(value_range):
-    """Refuse data so large that the float32 squared error would overflow."""
-    largest = max(abs(value_range[0]), abs(value_range[1]))
-    if largest > _MAX_ABS_VALUE:
-        raise ValueError(
-            f"X holds values as large as {largest:.3g}: their squared errors "
-            "would overflow the float32 arithmetic of training. Scale the "
-            "data first (StandardScaler, or divide by a constant)."
-        )
-
-
-def _check_custom_models(encoder, decoder, input_shape, z_dim, variational):
-    """Refuse a custom architecture whose models do not fit together."""
-    import keras
-
-    if not (isinstance(encoder, keras.Model) and isinstance(decoder, keras.Model)):
-        raise TypeError(
-            "a callable architecture must return (encoder, decoder), two "
-            f"keras.Model objects; got ({type(encoder).__name__}, "
-            f"{type(decoder).__name__})"
-        )
-    code_size = 2 * z_dim if variational else z_dim
-    expected = {
-        "encoder input": ((None, *input_shape), encoder.input_shape),
-        "encoder output": ((None, code_size), encoder.output_shape),
-        "decoder input": ((None, z_dim), decoder.input_shape),
-        "decoder output": ((None, *input_shape), decoder.output_shape),
-    }
-    for what, (want, got) in expected.items():
-        if tuple(got) != want:
-            raise ValueError(
-                f"the custom architecture's {what} shape is {tuple(got)}, "
-                f"expected {want}"
-            )

@@ -25,7 +25,7 @@ def display_shape(estimator, image_shape, n_features):
 
 def latent_size(estimator):
     """The number of code dimensions of a fitted transformer (ours, PCA, ...)."""
-    for attribute in ("_z_dim", "n_components_"):
+    for attribute in ("z_dim_", "n_components_"):
         if hasattr(estimator, attribute):
             return int(getattr(estimator, attribute))
     return None

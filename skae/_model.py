@@ -1,9 +1,11 @@
-"""The encoder and decoder that AutoencoderTransformer trains, built from a recipe.
+"""The Keras side of a fit's networks: build them from a plan, start them, save them.
 
-A recipe is a plain dict (builder name, shapes, seed, dtype policy, ...):
-``build`` turns it into fresh models, and rebuilding a fitted model from its
-recipe and weights runs only skae's own code, which is how a saved estimator
-loads without executing anything from the file.
+:func:`build` turns a fit's plan into :class:`Networks`: the encoder and
+decoder (built-in ones from a *recipe*, a plain dict of builder name,
+shapes, seed and dtype policy; or the user's own), started where the plan
+says, and the model that trains them. Rebuilding a fitted model from its
+recipe and weights runs only skae's own code, which is how a saved
+estimator loads without executing anything from the file.
 
 With ``init="pca"`` the built-in networks ``g`` (encoder) and ``h``
 (decoder) become corrections to a linear path that starts as PCA::
@@ -20,18 +22,23 @@ best epoch and weighs the start too, can only improve on it. Working on
 
 import json
 import math
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import layers
 
 from . import architectures
+from ._plan import BUILT_IN_ARCHITECTURES, OPTIMIZERS
+from ._stats import principal_axes
 
 BUILDERS = {
-    "dense": architectures.dense_autoencoder,
-    "conv": architectures.conv_autoencoder,
-    "tutorial": architectures.tutorial_autoencoder,
+    name: getattr(architectures, f"{name}_autoencoder") for name in BUILT_IN_ARCHITECTURES
 }
+_KERAS_DTYPE_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+# Beyond this many features the principal axes come from a sample of rows
+# (a covariance matrix of 4096**2 float64 already takes 128 MB).
+_MAX_COVARIANCE_FEATURES = 4096
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -89,20 +96,148 @@ class ClipAtPrediction(layers.Layer):
         return {**super().get_config(), "low": self.low, "high": self.high}
 
 
-def build(recipe):
+
+@keras.saving.register_keras_serializable(package="skae")
+class GaussianSampling(layers.Layer):
+    """The variational bottleneck: ``z ~ N(mean, exp(log_var))``.
+
+    Takes the encoder's ``2 * z_dim`` outputs (means, then log-variances),
+    draws ``z`` with the reparameterisation trick and adds
+    ``kl_scale * KL(N(mean, var) || N(0, I))``, averaged over the batch, to
+    the model's loss. Written with ``keras.ops`` alone, for every backend.
+    """
+
+    def __init__(self, kl_scale, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.kl_scale = kl_scale
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, stats):
+        mean, log_var = keras.ops.split(stats, 2, axis=-1)
+        self.add_loss(self.kl_scale * keras.ops.mean(kl_divergence(mean, log_var)))
+        epsilon = keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator)
+        return mean + keras.ops.exp(0.5 * log_var) * epsilon
+
+    def get_config(self):
+        return {**super().get_config(), "kl_scale": self.kl_scale, "seed": self.seed}
+
+
+def kl_divergence(mean, log_var):
+    """``KL(N(mean, exp(log_var)) || N(0, I))`` per sample (tensors or arrays)."""
+    ops = keras.ops
+    return -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class ScaledMeanSquaredError(keras.losses.Loss):
+    """The mean squared error times ``scale``."""
+
+    def __init__(self, scale=1.0, name="scaled_mean_squared_error", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.scale = float(scale)
+
+    def call(self, y_true, y_pred):
+        squared = keras.ops.square(y_true - y_pred)
+        return keras.ops.mean(squared, axis=-1) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@dataclass(frozen=True)
+class Networks:
+    """A fit's networks: the encoder and decoder, and the model that trains them."""
+
+    encoder: keras.Model
+    decoder: keras.Model
+    training_model: keras.Model
+    recipe: dict | None  # how to rebuild them; None for a custom architecture
+    # Training sees the loss on the standardised scale (1 / the data's
+    # variance), so the same numbers whatever the data's units.
+    loss_scale: float
+
+
+def build(plan, data, previous=None):
+    """The networks a fit trains: new ones for ``plan``, or ``previous``'s.
+
+    New built-in networks start where ``plan.model.start`` says, from the
+    training rows of ``data``. A fitted state's networks are trained on as
+    they are, by their training model, or a new one if it was not saved.
+    """
+    if previous is not None:
+        encoder, decoder = previous.encoder_, previous.decoder_
+        training_model = previous._training_model or _training_model(
+            encoder, decoder, plan, previous._loss_scale
+        )
+        return Networks(
+            encoder, decoder, training_model, previous._recipe, previous._loss_scale
+        )
+    model = plan.model
+    if model.architecture == "custom":
+        encoder, decoder = model.builder(model.input_shape, model.z_dim)
+        _check_custom(encoder, decoder, model)
+        recipe, loss_scale = None, 1.0
+    else:
+        recipe = _recipe(model, plan.seed_for("init"))
+        encoder, decoder = from_recipe(recipe)
+        loss_scale = 1.0
+        if model.start is not None:
+            scale = set_start(encoder, decoder, plan, data.X, plan.train_rows)
+            loss_scale = 1.0 / scale**2
+    training_model = _training_model(encoder, decoder, plan, loss_scale)
+    return Networks(encoder, decoder, training_model, recipe, loss_scale)
+
+
+def _recipe(model, seed):
+    return {
+        "builder": model.architecture,
+        "input_shape": model.input_shape,
+        "z_dim": model.z_dim,
+        "variational": model.variational,
+        "start": model.start,
+        "output": model.output_activation,
+        "seed": seed,
+        "dtype": _KERAS_DTYPE_POLICIES[model.compute_dtype],
+    }
+
+
+def _check_custom(encoder, decoder, model):
+    """Refuse a custom architecture whose models do not fit together."""
+    if not (isinstance(encoder, keras.Model) and isinstance(decoder, keras.Model)):
+        raise TypeError(
+            "a callable architecture must return (encoder, decoder), two "
+            f"keras.Model objects; got ({type(encoder).__name__}, "
+            f"{type(decoder).__name__})"
+        )
+    width = architectures._code_width(model.z_dim, model.variational)
+    expected = {
+        "encoder input": ((None, *model.input_shape), encoder.input_shape),
+        "encoder output": ((None, width), encoder.output_shape),
+        "decoder input": ((None, model.z_dim), decoder.input_shape),
+        "decoder output": ((None, *model.input_shape), decoder.output_shape),
+    }
+    for what, (want, got) in expected.items():
+        if tuple(got) != want:
+            raise ValueError(
+                f"the custom architecture's {what} shape is {tuple(got)}, "
+                f"expected {want}"
+            )
+
+
+def from_recipe(recipe):
     """A fresh encoder and decoder for a built-in ``recipe`` (seeded weights).
 
-    The recipe's ``init`` decides the wrapping: ``"pca"`` adds the linear
+    The recipe's ``start`` decides the wrapping: ``"pca"`` adds the linear
     path and zeroes the networks' last layers (their weights are set by
-    :func:`set_pca`), ``"random"`` only standardises the input.
-    ``"tutorial"`` is built as the tutorial writes it, unwrapped.
+    :func:`set_start`), ``"random"`` only standardises the input, None leaves
+    the network as its builder makes it (``"tutorial"``).
     """
     input_shape, z_dim = tuple(recipe["input_shape"]), recipe["z_dim"]
     variational, output = recipe["variational"], recipe["output"]
-    builder = BUILDERS[recipe["builder"]]
     # The network's own output: a sigmoid only when nothing follows it.
     network_output = "sigmoid" if output == "sigmoid" else "linear"
-    encoder, decoder = builder(
+    encoder, decoder = BUILDERS[recipe["builder"]](
         input_shape,
         z_dim,
         output_activation=network_output,
@@ -110,28 +245,37 @@ def build(recipe):
         seed=recipe["seed"],
         dtype=recipe["dtype"],
     )
-    if recipe["builder"] == "tutorial":
+    if recipe["start"] is None:
         return encoder, decoder
-    pca = recipe["init"] == "pca"
+    pca = recipe["start"] == "pca"
     if pca:
         _zero_last_layer(encoder)
         _zero_last_layer(decoder)
-    code_size = 2 * z_dim if variational else z_dim
-    n_features = math.prod(input_shape)
+    return _wrap_encoder(encoder, input_shape, pca), _wrap_decoder(
+        decoder, input_shape, z_dim, pca, output
+    )
 
+
+def _wrap_encoder(network, input_shape, pca):
+    """``z = g(u)``, or with the PCA path ``z = u @ components.T + g(u)``."""
     x = keras.Input(input_shape, name="x")
     u = Standardize(name="standardize")(x)
-    z = encoder(u)
+    z = network(u)
     if pca:
         flat = layers.Flatten()(u) if len(input_shape) > 1 else u
-        linear = layers.Dense(code_size, use_bias=False, name="pca_projection")
+        linear = layers.Dense(z.shape[-1], use_bias=False, name="pca_projection")
         z = layers.Add(name="code")([linear(flat), z])
-    full_encoder = keras.Model(x, z, name="encoder")
+    return keras.Model(x, z, name="encoder")
 
+
+def _wrap_decoder(network, input_shape, z_dim, pca, output):
+    """``x_hat = mean + scale * (h(z) [+ z @ components])``, clipped if asked."""
     codes = keras.Input((z_dim,), name="z")
-    x_hat = decoder(codes)
+    x_hat = network(codes)
     if pca:
-        linear = layers.Dense(n_features, use_bias=False, name="pca_reconstruction")
+        linear = layers.Dense(
+            math.prod(input_shape), use_bias=False, name="pca_reconstruction"
+        )
         back = linear(codes)
         if len(input_shape) > 1:
             back = layers.Reshape(input_shape)(back)
@@ -140,12 +284,28 @@ def build(recipe):
         x_hat = Standardize(invert=True, name="unstandardize")(x_hat)
     if output == "clip":
         x_hat = ClipAtPrediction(0.0, 1.0, name="clip")(x_hat)
-    full_decoder = keras.Model(codes, x_hat, name="decoder")
-    return full_encoder, full_decoder
+    return keras.Model(codes, x_hat, name="decoder")
+
+
+def set_start(encoder, decoder, plan, X, rows):
+    """Set a wrapped model's standardisation (and PCA path) from ``X[rows]``.
+
+    Returns the data's overall scale.
+    """
+    model = plan.model
+    mean, scale, components = principal_axes(
+        model.model_input(X),
+        rows,
+        model.z_dim if model.start == "pca" else 0,
+        max_covariance_features=_MAX_COVARIANCE_FEATURES,
+        seed=plan.seed_for("init"),
+    )
+    set_pca(encoder, decoder, mean, scale, components)
+    return scale
 
 
 def set_pca(encoder, decoder, mean, scale, components):
-    """Start a model of :func:`build` at PCA: set its standardisation and linear path.
+    """Start a wrapped model at PCA: set its standardisation and linear path.
 
     ``components`` are PCA's (``z_dim``, n_features) unit vectors of the
     standardised data; rows beyond its rank may be zero.
@@ -171,6 +331,66 @@ def _zero_last_layer(model):
     """Set the weights of the last layer that has any to zero."""
     last = [layer for layer in model.layers if layer.weights][-1]
     last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+
+
+def _training_model(encoder, decoder, plan, loss_scale):
+    """Encoder and decoder chained into one model, compiled for the plan.
+
+    The loss is the mean squared error, plus for a variational model the KL
+    term that a :class:`GaussianSampling` layer between them adds; all of
+    it times ``loss_scale``.
+    """
+    inputs = keras.Input(encoder.input_shape[1:])
+    codes = encoder(inputs)
+    if plan.kl_scale is not None:
+        codes = GaussianSampling(
+            plan.kl_scale * loss_scale, plan.seed_for("sampling"), name="sampling"
+        )(codes)
+    model = keras.Model(inputs, decoder(codes), name="autoencoder")
+    optimizer = getattr(keras.optimizers, OPTIMIZERS[plan.optimizer])
+    model.compile(
+        optimizer=optimizer(learning_rate=plan.learning_rate),
+        loss=ScaledMeanSquaredError(loss_scale),
+    )
+    # Built here rather than inside the first traced step, where creating
+    # its variables would make TensorFlow trace the step twice.
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+# -- predicting, batch by batch ----------------------------------------------------
+
+
+def device_count():
+    """How many devices a Keras distribution splits each batch across (1 if none)."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return 1
+    mesh = distribution.device_mesh
+    return int(mesh.shape[list(mesh.axis_names).index(distribution.batch_dim_name)])
+
+
+def predict(model, X, batch_size):
+    """``model`` applied to ``X`` batch by batch, into one preallocated array.
+
+    Each batch is cast to float32 on its own, so neither a float32 copy of
+    ``X`` nor a list of per-batch outputs is ever held whole; the last batch
+    is padded to full size, so the model is compiled for one shape only and
+    a row's output never depends on how many rows came with it.
+    """
+    n = len(X)
+    out = np.empty((n, *model.output_shape[1:]), dtype=np.float32)
+    devices = device_count()
+    batch_size = -(-batch_size // devices) * devices
+    for first in range(0, n, batch_size):
+        batch = np.asarray(X[first : first + batch_size], dtype=np.float32)
+        rows = len(batch)
+        if rows < batch_size:
+            padding = np.zeros((batch_size - rows, *batch.shape[1:]), np.float32)
+            batch = np.concatenate([batch, padding])
+        outputs = keras.ops.convert_to_numpy(model.predict_on_batch(batch))
+        out[first : first + rows] = outputs[:rows]
+    return out
 
 
 # -- saving without pickling Keras objects -------------------------------------
@@ -200,7 +420,7 @@ def from_state(state, recipe, safe_mode=True):
     (they hold Python code) unless ``safe_mode=False``.
     """
     if recipe is not None:
-        encoder, decoder = build(recipe)
+        encoder, decoder = from_recipe(recipe)
     else:
         encoder, decoder = (
             keras.saving.deserialize_keras_object(

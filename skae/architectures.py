@@ -66,8 +66,17 @@ def _code_layer(z_dim, variational, init, dtype):
     It computes in float32 whatever the policy: the codes are the product.
     """
     name = "z_mean_log_var" if variational else "z"
-    width = 2 * z_dim if variational else z_dim
-    return layers.Dense(width, name=name, kernel_initializer=init(), dtype=_float32(dtype))
+    return layers.Dense(
+        _code_width(z_dim, variational),
+        name=name,
+        kernel_initializer=init(),
+        dtype=_float32(dtype),
+    )
+
+
+def _code_width(z_dim, variational):
+    """The encoder's outputs: the code, or a variational code's means and log-variances."""
+    return 2 * z_dim if variational else z_dim
 
 
 def _float32(dtype):
@@ -81,7 +90,6 @@ def _to_float32(x, dtype):
     if dtype is None or keras.DTypePolicy(dtype).compute_dtype == "float32":
         return x
     return layers.Activation("linear", dtype="float32", name="output_float32")(x)
-
 
 
 def dense_autoencoder(

@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skae import AutoencoderTransformer
+from skae._plan import make_plan, resolve_compute_dtype
 from skae._training import WARMUP_STEPS, warmup_cosine
 from skae.architectures import conv_autoencoder, dense_autoencoder
 from skae.metrics import reconstruction_error
@@ -189,14 +190,16 @@ def test_shapes_dtypes_and_fitted_attributes(small_fit):
 
 
 def test_auto_batch_size_and_epoch_budget(digits):
-    X = digits[0]
     ae = AutoencoderTransformer(z_dim=2, random_state=0)
-    plan = ae._plan(X, 0.1)
+
+    def plan(X):
+        return make_plan(ae.get_params(), ae._validate(X))
+
     # 1,617 training rows: batch 32, 50 steps an epoch, 4,000 steps in 80
-    assert (plan.batch_size, plan.epochs) == (32, 80)
-    big = ae._plan(np.zeros((20_000, 4)), 0.1)
+    assert (plan(digits[0]).batch_size, plan(digits[0]).epochs) == (32, 80)
+    big = plan(np.zeros((20_000, 4)))
     assert (big.batch_size, big.epochs) == (128, 29)  # 140 steps an epoch
-    tiny = ae._plan(np.zeros((60, 4)), 0.1)
+    tiny = plan(np.zeros((60, 4)))
     assert (tiny.batch_size, tiny.epochs) == (32, 200)  # the cap
 
 
@@ -586,16 +589,14 @@ def test_bfloat16_codes_are_float32_and_close_to_float32(digits):
 def test_bfloat16_is_chosen_by_detection(monkeypatch):
     from skae import _hardware
 
-    ae = AutoencoderTransformer()
     monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: True)
-    assert ae._resolve_compute_dtype("conv", 784) == "bfloat16"
-    assert ae._resolve_compute_dtype("conv", 64) == "float32"  # too small to gain
-    assert ae._resolve_compute_dtype("dense", 784) == "float32"
+    assert resolve_compute_dtype("auto", "conv", 784) == "bfloat16"
+    assert resolve_compute_dtype("auto", "conv", 64) == "float32"  # too small to gain
+    assert resolve_compute_dtype("auto", "dense", 784) == "float32"
     monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: False)
-    assert ae._resolve_compute_dtype("conv", 784) == "float32"
-    forced = AutoencoderTransformer(compute_dtype="float32")
+    assert resolve_compute_dtype("auto", "conv", 784) == "float32"
     monkeypatch.setattr(_hardware, "native_bfloat16", lambda backend: True)
-    assert forced._resolve_compute_dtype("conv", 784) == "float32"
+    assert resolve_compute_dtype("float32", "conv", 784) == "float32"
 
 
 # -- bad input: our own errors, raised before any state changes ------------------------

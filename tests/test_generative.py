@@ -6,6 +6,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 
 from skae import AutoencoderTransformer
+from skae._plan import Corruption, make_plan
 from skae._stats import draw_near
 from skae._training import ShuffledBatches
 
@@ -24,9 +25,8 @@ def X():
 @pytest.mark.parametrize("noise", ["gaussian", "masking"])
 def test_training_batches_corrupt_inputs_not_targets(X, noise):
     X = X.astype(np.float32)
-    corrupting = ShuffledBatches(
-        X, 50, seed=0, noise=noise, noise_level=0.3, clip=(0, 1), noise_seed=7
-    )
+    corruption = Corruption(noise, 0.3, (0, 1))
+    corrupting = ShuffledBatches(X, 50, seed=0, corruption=corruption, noise_seed=7)
     inputs, targets = corrupting[3]
     clean, _ = ShuffledBatches(X, 50, seed=0)[3]
     np.testing.assert_array_equal(targets, clean)
@@ -37,13 +37,9 @@ def test_training_batches_corrupt_inputs_not_targets(X, noise):
         assert 0.2 < zeroed.sum() / (targets != 0).sum() < 0.4
     else:
         assert np.std(inputs - targets) == pytest.approx(0.22, abs=0.05)  # clipped 0.3
-    again, _ = ShuffledBatches(
-        X, 50, seed=0, noise=noise, noise_level=0.3, clip=(0, 1), noise_seed=7
-    )[3]
+    again, _ = ShuffledBatches(X, 50, seed=0, corruption=corruption, noise_seed=7)[3]
     np.testing.assert_array_equal(inputs, again)  # seeded, per batch
-    other, _ = ShuffledBatches(
-        X, 50, seed=0, noise=noise, noise_level=0.3, clip=(0, 1), noise_seed=8
-    )[3]
+    other, _ = ShuffledBatches(X, 50, seed=0, corruption=corruption, noise_seed=8)[3]
     assert not np.array_equal(inputs, other)  # the noise has a stream of its own
 
 
@@ -112,7 +108,8 @@ def test_plain_samples_decode_codes_drawn_around_the_training_codes(X):
     ae = AutoencoderTransformer(z_dim=2, epochs=3, random_state=0).fit(X)
     codes = ae.training_codes_
     assert codes.shape == (360, 2)  # every training row: fewer than 2,000
-    np.testing.assert_allclose(codes, ae.transform(X[ae._plan(X, 0.1).train_rows]), rtol=1e-5, atol=1e-6)
+    train_rows = make_plan(ae.get_params(), ae._validate(X)).train_rows
+    np.testing.assert_allclose(codes, ae.transform(X[train_rows]), rtol=1e-5, atol=1e-6)
     drawn = draw_near(codes, 20_000, np.random.RandomState(0))
     # A kernel density: the codes' mean, and their covariance widened by the
     # bandwidth (Scott's factor n ** (-1 / (d + 4)), squared).

@@ -1,5 +1,6 @@
 """Trust: fits that fail lose nothing, divergence is caught, safe saving, bounded memory."""
 
+import dataclasses
 import pickle
 
 import joblib
@@ -16,7 +17,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
 from skae import AutoencoderTransformer
-from skae import _autoencoder as autoencoder_module
+from skae import _fitted, _plan
 from skae.exceptions import DivergenceError
 
 # Run under every Keras backend (see .ci/run).
@@ -34,14 +35,17 @@ def fitted(X):
 
 
 def _snapshot(estimator, X):
-    """Everything a user can observe of a fitted estimator."""
+    """Everything a fitted estimator holds, and what a user observes of it."""
+    held = vars(estimator)
     attributes = {
-        key: value
-        for key, value in vars(estimator).items()
-        if key.endswith("_") and not key.startswith("__")
+        field.name: held.get(field.name, "absent")
+        for field in dataclasses.fields(_fitted.FittedState)
     }
     return {
-        "attributes": {k: (v if not isinstance(v, np.ndarray) else v.copy()) for k, v in attributes.items()},
+        "attributes": {
+            k: (v if not isinstance(v, np.ndarray) else v.copy())
+            for k, v in attributes.items()
+        },
         "ids": {k: id(v) for k, v in attributes.items()},
         "codes": estimator.transform(X),
         "weights": [w.copy() for w in estimator.encoder_.get_weights()],
@@ -114,7 +118,7 @@ def test_failure_after_training_keeps_the_earlier_model(fitted, X, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("failed after training")
 
-    monkeypatch.setattr(autoencoder_module, "_training_codes", fail)
+    monkeypatch.setattr(_fitted, "training_codes", fail)
     with pytest.raises(RuntimeError, match="after training"):
         model.fit(X * 0.5)
     _assert_unchanged(before, model, X)
@@ -225,8 +229,8 @@ def test_numpy_scalars_are_accepted_everywhere(X):
 def test_every_purpose_draws_from_its_own_seed_stream():
     for seed in (0, 1, 12345):
         seeds = [
-            autoencoder_module._derive_seed(seed, stream, *counters)
-            for stream in autoencoder_module._SEED_STREAMS
+            _plan.derive_seed(seed, stream, *counters)
+            for stream in _plan.SEED_STREAMS
             for counters in [(), (0,), (1,), (2,)]
         ]
         assert len(set(seeds)) == len(seeds)

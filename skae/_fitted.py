@@ -1,0 +1,132 @@
+"""What a fitted AutoencoderTransformer holds: one type, committed in one place."""
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from ._plan import ModelPlan
+
+# Codes kept for sample(): enough for a kernel density in a few dimensions,
+# few enough that encoding them costs a fraction of a percent of a fit.
+N_TRAINING_CODES = 2_000
+
+
+@dataclass(frozen=True)
+class FittedState:
+    """Every fitted attribute, named as on the estimator.
+
+    ``fit`` and ``partial_fit`` each build one, and the estimator takes all
+    of it at once (:meth:`AutoencoderTransformer._commit`), so a failure
+    anywhere before leaves an earlier model whole. The public fields are
+    documented on the estimator; the private ones are what continuing
+    (``partial_fit``) and saving need beyond predicting.
+    """
+
+    encoder_: object  # keras.Model
+    decoder_: object  # keras.Model
+    history_: dict
+    n_iter_: int
+    best_epoch_: int | None
+    max_epochs_: int
+    image_shape_: tuple | None
+    input_shape_: tuple
+    architecture_: str
+    output_activation_: str | None
+    compute_dtype_: str
+    z_dim_: int
+    batch_size_: int
+    training_codes_: np.ndarray | None
+    n_features_in_: int
+    feature_names_in_: np.ndarray | None
+    _variational: bool
+    _seed: int
+    _loss_scale: float
+    _recipe: dict | None  # None for a custom architecture
+    _training_model: object | None  # None once saved: partial_fit rebuilds it
+
+    @classmethod
+    def of(cls, estimator):
+        """The state a fitted estimator holds (its training model may be gone)."""
+        held = vars(estimator)
+        return cls(**{field.name: held.get(field.name) for field in fields(cls)})
+
+    def attributes(self):
+        """The attributes to set on the estimator: every field but absent names."""
+        attributes = {field.name: getattr(self, field.name) for field in fields(self)}
+        if self.feature_names_in_ is None:
+            del attributes["feature_names_in_"]
+        return attributes
+
+    def model_plan(self):
+        """The :class:`ModelPlan` this state's networks were built from."""
+        return ModelPlan(
+            input_shape=self.input_shape_,
+            image_shape=self.image_shape_,
+            architecture=self.architecture_,
+            builder=None,  # built already
+            start=self._recipe["start"] if self._recipe else None,
+            output_activation=self.output_activation_,
+            compute_dtype=self.compute_dtype_,
+            z_dim=self.z_dim_,
+            variational=self._variational,
+        )
+
+
+def after_training(plan, networks, data, history, best_epoch, previous=None):
+    """The state of a model just trained as ``plan`` says.
+
+    A new fit's state comes from the plan; a partial_fit call continuing
+    ``previous`` adds its epochs to ``previous``'s history.
+    """
+    if previous is None:
+        state = _new_state(plan, networks, data, history, best_epoch)
+    else:
+        state = replace(
+            previous,
+            history_={
+                key: previous.history_.get(key, []) + values
+                for key, values in history.items()
+            },
+            n_iter_=previous.n_iter_ + len(history["loss"]),
+            _training_model=networks.training_model,
+        )
+    if state._variational:  # sample() draws from the prior instead
+        return state
+    codes = training_codes(state, plan.model.model_input(data.X), plan)
+    return replace(state, training_codes_=codes)
+
+
+def _new_state(plan, networks, data, history, best_epoch):
+    model = plan.model
+    return FittedState(
+        encoder_=networks.encoder,
+        decoder_=networks.decoder,
+        history_=history,
+        n_iter_=len(history["loss"]),
+        best_epoch_=best_epoch,
+        max_epochs_=plan.epochs,
+        image_shape_=model.image_shape,
+        input_shape_=model.input_shape,
+        architecture_=model.architecture,
+        output_activation_=model.output_activation,
+        compute_dtype_=model.compute_dtype,
+        z_dim_=model.z_dim,
+        batch_size_=plan.batch_size,
+        training_codes_=None,
+        n_features_in_=data.n_features,
+        feature_names_in_=data.feature_names,
+        _variational=model.variational,
+        _seed=plan.seed,
+        _loss_scale=networks.loss_scale,
+        _recipe=networks.recipe,
+        _training_model=networks.training_model,
+    )
+
+
+def training_codes(state, X, plan):
+    """Codes of up to 2,000 random training rows of ``X``, for ``sample()``."""
+    from ._model import predict
+
+    generator = np.random.default_rng(plan.seed_for("codes"))
+    picked = np.sort(generator.permutation(plan.train_rows)[:N_TRAINING_CODES])
+    return predict(state.encoder_, X[picked], state.batch_size_)[:, : state.z_dim_]

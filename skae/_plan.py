@@ -1,0 +1,354 @@
+"""What a fit will do, resolved once from the parameters and the data.
+
+:func:`make_plan` turns the estimator's parameters and its validated data
+into a frozen :class:`FitPlan`: every choice a fit makes (the network, the
+split, the budget, the schedule, the stopping rule, the noise, the seeds)
+is made here and nowhere else, for ``fit`` and for each ``partial_fit``
+call alike, so that both run the same checks. Nothing here imports Keras
+until a fit asks for the hardware's precision.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+# The built-in networks by name, each built by architectures.<name>_autoencoder.
+BUILT_IN_ARCHITECTURES = ("dense", "conv", "tutorial")
+# The optimizers by name, each keras.optimizers.<class name>.
+OPTIMIZERS = {
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "Nadam",
+    "rmsprop": "RMSprop",
+    "sgd": "SGD",
+}
+_SEED_MAX = np.iinfo(np.int32).max
+# Every seed of a fit derives from one model seed and the purpose it serves,
+# each purpose a stream of its own (numpy's SeedSequence spawn keys), so no
+# two purposes can ever draw the same numbers.
+SEED_STREAMS = {
+    "init": 1,
+    "split": 2,
+    "batches": 3,
+    "noise": 4,
+    "sampling": 5,
+    "codes": 6,
+}
+# Data beyond this magnitude would overflow the float32 squared error.
+MAX_ABS_VALUE = 1e15
+# bfloat16 was measured faster from MNIST's 28x28 images on.
+_BFLOAT16_MIN_PIXELS = 28 * 28
+# "auto" epochs give about this many gradient steps, within these bounds.
+_AUTO_STEPS, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS = 4000, 10, 200
+# "auto" batches: large from this many training samples on, small below.
+_LARGE_DATA, _LARGE_BATCH, _SMALL_BATCH = 10_000, 128, 32
+
+
+@dataclass(frozen=True)
+class Data:
+    """Validated data: flat rows, and what a plan needs to know of them."""
+
+    X: np.ndarray  # (n_samples, n_features), float32 or float64 as given
+    stack_shape: tuple | None  # (H, W, C) when X came as an image stack
+    feature_names: np.ndarray | None
+    value_range: tuple  # (min, max) of X, read once
+
+    @property
+    def n_samples(self):
+        return len(self.X)
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """The networks to build: what the fitted model is made of."""
+
+    input_shape: tuple  # one sample as the networks see it
+    image_shape: tuple | None  # (H, W, C), or None for tabular rows
+    architecture: str  # a built-in name, or "custom"
+    builder: Callable | None  # the user's callable, for "custom"
+    # "pca": a linear path from PCA plus networks that start at zero;
+    # "random": the networks alone, on standardised data; None: the
+    # network exactly as its builder makes it ("tutorial", "custom").
+    start: str | None
+    output_activation: str | None  # None for a custom network
+    compute_dtype: str  # "float32" or "bfloat16"
+    z_dim: int
+    variational: bool
+
+    def model_input(self, X):
+        """Flat rows as the networks take them (a view, never a copy)."""
+        return X.reshape(len(X), *self.input_shape)
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """Training noise of a denoising autoencoder (inputs only, never targets)."""
+
+    kind: str  # "gaussian" or "masking"
+    level: float  # standard deviation, or the share of values set to zero
+    clip: tuple  # the data's range, which gaussian noise may not leave
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """Every choice of one fit (or one partial_fit call), resolved."""
+
+    model: ModelPlan
+    train_rows: np.ndarray
+    val_rows: np.ndarray  # empty: no validation split
+    batch_size: int
+    epochs: int
+    optimizer: str
+    learning_rate: float
+    schedule: str  # "cosine" or "constant"
+    early_stopping: bool
+    patience: int
+    tol: float
+    corruption: Corruption | None
+    kl_scale: float | None  # the KL term's weight in the loss; None: plain
+    callbacks: tuple
+    verbose: int
+    seed: int  # the model's seed; every other seed derives from it
+    call: tuple  # () for fit; (i,) for a partial_fit call after i epochs
+
+    def seed_for(self, purpose):
+        """The seed of one purpose; batches, noise and codes differ per call."""
+        per_call = purpose in ("batches", "noise", "codes")
+        return derive_seed(self.seed, purpose, *(self.call if per_call else ()))
+
+
+def make_plan(params, data, *, incremental=False, previous=None):
+    """The plan of a fit, or of a partial_fit call (``incremental``).
+
+    ``params`` are the estimator's parameters, ``data`` its validated
+    :class:`Data`. ``previous`` is the fitted state that a partial_fit call
+    continues: its networks, seed and batch size stay, the rest is read
+    from ``params`` as for a new fit. Raises before anything is built.
+    """
+    _check_noise(params["noise"], params["noise_level"])
+    _check_callbacks(params["callbacks"])
+    _check_scale(data.value_range)
+    if previous is None:
+        model = _model_plan(params, data)
+        seed = int(check_random_state(params["random_state"]).randint(_SEED_MAX))
+    else:
+        model, seed = previous.model_plan(), previous._seed
+    n_val = 0 if incremental else _validation_size(params, data.n_samples)
+    train_rows, val_rows = _split(data.n_samples, n_val, seed)
+    batch_size = _batch_size(params["batch_size"], len(train_rows), previous)
+    corruption = None
+    if params["noise"] is not None:
+        level = float(params["noise_level"])
+        corruption = Corruption(params["noise"], level, data.value_range)
+    return FitPlan(
+        model=model,
+        train_rows=train_rows,
+        val_rows=val_rows,
+        batch_size=batch_size,
+        epochs=1 if incremental else epoch_budget(params["epochs"], len(train_rows), batch_size),
+        optimizer=params["optimizer"],
+        learning_rate=float(params["learning_rate"]),
+        schedule="constant" if incremental else params["learning_rate_schedule"],
+        early_stopping=bool(params["early_stopping"]) and not incremental,
+        patience=int(params["patience"]),
+        tol=float(params["tol"]),
+        corruption=corruption,
+        # The loss is a mean over features: dividing the KL by their number
+        # keeps the usual balance of a sum of squared errors against the KL.
+        kl_scale=float(params["kl_weight"]) / data.n_features if model.variational else None,
+        callbacks=tuple(params["callbacks"] or ()),
+        verbose=int(params["verbose"]),
+        seed=seed,
+        call=(previous.n_iter_ if previous else 0,) if incremental else (),
+    )
+
+
+def _model_plan(params, data):
+    image_shape = _image_shape(params["image_shape"], data)
+    architecture = _architecture(params["architecture"], image_shape)
+    start = None
+    if architecture not in ("tutorial", "custom"):
+        start = params["init"]
+    return ModelPlan(
+        input_shape=image_shape or (data.n_features,),
+        image_shape=image_shape,
+        architecture=architecture,
+        builder=params["architecture"] if architecture == "custom" else None,
+        start=start,
+        output_activation=_output_activation(
+            params["output_activation"], architecture, start, data.value_range
+        ),
+        compute_dtype=resolve_compute_dtype(
+            params["compute_dtype"], architecture, data.n_features
+        ),
+        z_dim=int(params["z_dim"]),
+        variational=bool(params["variational"]),
+    )
+
+
+# -- checks -------------------------------------------------------------------
+
+
+def _check_noise(noise, noise_level):
+    if noise == "masking" and noise_level >= 1:
+        raise ValueError(
+            f"noise='masking' needs noise_level below 1 (the share of values "
+            f"set to zero), got noise_level={noise_level}"
+        )
+
+
+def _check_callbacks(callbacks):
+    if not callbacks:
+        return
+    import keras
+
+    for callback in callbacks:
+        if not isinstance(callback, keras.callbacks.Callback):
+            raise TypeError(
+                "callbacks must hold keras.callbacks.Callback objects, got "
+                f"{callback!r} of type {type(callback).__name__}"
+            )
+
+
+def _check_scale(value_range):
+    """Refuse data so large that the float32 squared error would overflow."""
+    largest = max(abs(value_range[0]), abs(value_range[1]))
+    if largest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"X holds values as large as {largest:.3g}: their squared errors "
+            "would overflow the float32 arithmetic of training. Scale the "
+            "data first (StandardScaler, or divide by a constant)."
+        )
+
+
+# -- the network ------------------------------------------------------------------
+
+
+def _image_shape(image_shape, data):
+    """The (H, W, C) shape of one image, or None for tabular rows."""
+    if image_shape is None:
+        return data.stack_shape
+    shape = tuple(image_shape)
+    if not (
+        len(shape) in (2, 3) and all(isinstance(d, Integral) and d > 0 for d in shape)
+    ):
+        raise ValueError(
+            "image_shape must be (height, width) or (height, width, "
+            f"channels) of positive integers, got image_shape={image_shape!r}"
+        )
+    shape = tuple(int(d) for d in shape) + (1,) * (len(shape) == 2)
+    if data.stack_shape is not None and data.stack_shape != shape:
+        raise ValueError(
+            f"image_shape={image_shape!r} does not match the images "
+            f"in X, of shape {data.stack_shape}"
+        )
+    if math.prod(shape) != data.n_features:
+        raise ValueError(
+            f"image_shape={image_shape!r} holds {math.prod(shape)} "
+            f"values per image, but X has {data.n_features} features"
+        )
+    return shape
+
+
+def _architecture(architecture, image_shape):
+    if callable(architecture):
+        return "custom"
+    if architecture == "auto":
+        return "dense" if image_shape is None else "conv"
+    if architecture in ("conv", "tutorial") and image_shape is None:
+        raise ValueError(
+            f"architecture={architecture!r} needs images: set "
+            "image_shape, or pass X as an image stack (n, H, W[, C])"
+        )
+    if architecture == "tutorial" and (image_shape[0] % 4 or image_shape[1] % 4):
+        raise ValueError(
+            "the tutorial architecture needs image height and width that "
+            f"are multiples of 4, got images of shape {image_shape}"
+        )
+    return architecture
+
+
+def _output_activation(output_activation, architecture, start, value_range):
+    if architecture == "custom":
+        return None
+    if output_activation == "sigmoid" and start == "pca":
+        raise ValueError(
+            "output_activation='sigmoid' cannot start at PCA's "
+            "reconstruction; use output_activation='clip' (or 'auto'), "
+            "or init='random'"
+        )
+    if output_activation != "auto":
+        return output_activation
+    if architecture == "tutorial":
+        return "sigmoid"  # as the tutorial writes it
+    if not (value_range[0] >= 0 and value_range[1] <= 1):
+        return "linear"
+    return "clip" if start == "pca" else "sigmoid"
+
+
+def resolve_compute_dtype(compute_dtype, architecture, n_features):
+    """``compute_dtype``, or for "auto" bfloat16 where it pays and is native."""
+    if compute_dtype != "auto":
+        return compute_dtype
+    # Dense networks, and convolutions over small images, compute too
+    # little for bfloat16 to save time; it would only cost precision.
+    if architecture not in ("conv", "tutorial") or n_features < _BFLOAT16_MIN_PIXELS:
+        return "float32"
+    import keras
+
+    from ._hardware import native_bfloat16
+
+    return "bfloat16" if native_bfloat16(keras.backend.backend()) else "float32"
+
+
+# -- the data and the budget ------------------------------------------------------
+
+
+def _validation_size(params, n_samples):
+    fraction = params["validation_fraction"]
+    n_val = math.ceil(fraction * n_samples)
+    if n_samples - n_val < 1:
+        raise ValueError(
+            f"validation_fraction={fraction} leaves no training sample with "
+            f"n_samples={n_samples}; pass more samples or set validation_fraction=0"
+        )
+    return n_val
+
+
+def _split(n_samples, n_val, seed):
+    """Training and validation rows, each sorted, drawn from the split's seed."""
+    order = np.random.default_rng(derive_seed(seed, "split")).permutation(n_samples)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _batch_size(batch_size, n_train, previous):
+    """``batch_size``; "auto" keeps a fitted model's, else sizes by the data."""
+    if batch_size != "auto":
+        return int(batch_size)
+    if previous is not None:  # partial_fit's chunks may differ in size
+        return previous.batch_size_
+    return _LARGE_BATCH if n_train >= _LARGE_DATA else _SMALL_BATCH
+
+
+def epoch_budget(epochs, n_train, batch_size):
+    """``epochs``, or for "auto" about 4,000 steps, between 10 and 200 epochs."""
+    if epochs != "auto":
+        return int(epochs)
+    steps_per_epoch = max(1, n_train // batch_size)  # full batches only
+    return int(
+        np.clip(math.ceil(_AUTO_STEPS / steps_per_epoch), _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS)
+    )
+
+
+def derive_seed(seed, stream, *counters):
+    """A seed for one purpose (and call), from the model's seed."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(SEED_STREAMS[stream], *counters))
+    return int(sequence.generate_state(1)[0] % _SEED_MAX)
