@@ -302,12 +302,14 @@ class EpochLines(keras.callbacks.Callback):
     """After each epoch, one line: the losses, the epoch's seconds, the time left.
 
     ``verbose=1`` adds one to a fit; ``skae compare`` gives each fit one
-    with a ``label`` of its own and its own ``write``.
+    with a ``label`` of its own, its own ``write``, and says what the time
+    left is ``for``.
     """
 
-    def __init__(self, label="", write=print):
+    def __init__(self, label="", write=print, left_for=None):
         super().__init__()
         self.label, self.write = label, write
+        self.left = f"left for {left_for}" if left_for else "left"
 
     def on_train_begin(self, logs=None):
         self.durations = []
@@ -326,7 +328,7 @@ class EpochLines(keras.callbacks.Callback):
         left = np.mean(self.durations) * (epochs - epoch - 1)
         self.write(
             f"{self.label}epoch {epoch + 1}/{epochs}: {losses} "
-            f"({self.durations[-1]:.1f} s, at most {format_seconds(left)} left)"
+            f"({self.durations[-1]:.1f} s, at most {format_seconds(left)} {self.left})"
         )
 
 

@@ -220,6 +220,7 @@ def compare_command(args):
     from sklearn.decomposition import PCA
 
     from . import AutoencoderTransformer
+    from ._training import EpochLines
     from .metrics import reconstruction_error
 
     say(
@@ -236,7 +237,13 @@ def compare_command(args):
                 image_shape=image_shape,
                 epochs=args.epochs or "auto",
                 random_state=args.random_state,
-                callbacks=[_progress(f"[{index}/{len(z_dims)}] z_dim={z_dim}", say)],
+                callbacks=[
+                    EpochLines(
+                        f"[{index}/{len(z_dims)}] z_dim={z_dim} autoencoder ",
+                        say,
+                        left_for="this model",
+                    )
+                ],
             ),
         }
         for method, estimator in candidates.items():
@@ -293,35 +300,6 @@ def _how_it_stopped(estimator):
     if not hasattr(estimator, "n_iter_"):
         return ""
     return "epoch cap" if estimator.n_iter_ >= estimator.max_epochs_ else "early"
-
-
-def _progress(label, say):
-    """A Keras callback saying, each epoch, where training stands and what is left."""
-    import keras
-
-    from ._training import format_seconds
-
-    class EpochLine(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.durations = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.durations.append(time.perf_counter() - self.start)
-            epochs = self.params["epochs"]
-            left = np.mean(self.durations) * (epochs - epoch - 1)
-            losses = ", ".join(
-                f"{k} {v:.5f}" for k, v in (logs or {}).items() if k.endswith("loss")
-            )
-            say(
-                f"{label} autoencoder epoch {epoch + 1}/{epochs}: {losses} "
-                f"({self.durations[-1]:.1f} s; at most {format_seconds(left)} "
-                "left for this model)"
-            )
-
-    return EpochLine()
 
 
 def _table(results, name, n_test):

@@ -166,6 +166,27 @@ def test_data_beyond_float32_loss_range_is_refused(X):
         AutoencoderTransformer(epochs=1).fit(X * 1e17)
 
 
+@pytest.mark.parametrize(
+    "params, scale, message",
+    [
+        ({}, 1e17, "would overflow.*Scale the data"),
+        ({"noise": "masking", "noise_level": 1.0}, 1.0, "noise_level below 1"),
+    ],
+)
+def test_partial_fit_refuses_what_fit_refuses_and_keeps_the_model(
+    fitted, X, params, scale, message
+):
+    model = clone(fitted).fit(X)
+    before = _snapshot(model, X)
+    model.set_params(**params)
+    with pytest.raises(ValueError, match=message) as from_fit:
+        clone(model).fit(X * scale)
+    with pytest.raises(ValueError, match=message) as from_partial_fit:
+        model.partial_fit(X * scale)
+    assert str(from_partial_fit.value) == str(from_fit.value)
+    _assert_unchanged(before, model, X)
+
+
 # -- after fit, fitted attributes decide -----------------------------------------------
 
 CHANGED_PARAMETERS = {
