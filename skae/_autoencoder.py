@@ -37,9 +37,24 @@ class AutoencoderTransformer(
 
     Parameters
     ----------
-    z_dim : int, default=10
+    z_dim : int or float, default=10
         Size of the latent code, the number of output features of
-        ``transform``.
+        ``transform``. A float in (0, 1) chooses the size as
+        ``PCA(n_components=0.9)`` does: the fewest codes that explain that
+        share of the variance (``explained_variance_ratio_``), from one
+        nested fit whose code is as long as PCA's would be for that share
+        (the most codes the autoencoder may need: it starts as PCA). With
+        ``nested=False`` a plain model of the chosen size is then fitted
+        too (two fits in all).
+
+    nested : bool, default=False
+        Train nested codes: every prefix of the code (its first k numbers)
+        is a good code of size k, as PCA's components are. Each training
+        sample is reconstructed from a prefix of its code, of a size drawn
+        at random, and the decoder is told which; one fit then gives the
+        whole error curve (``explained_variance_ratio_``), and
+        ``inverse_transform`` decodes the first k columns of the codes for
+        any k.
 
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(height, width, channels)``: the rows of a
@@ -213,7 +228,18 @@ class AutoencoderTransformer(
 
     z_dim_ : int
         The size of the codes that ``transform`` returns and
-        ``inverse_transform`` takes.
+        ``inverse_transform`` takes: ``z_dim``, or what a float ``z_dim``
+        chose. A nested model's ``inverse_transform`` takes any first k of
+        them too.
+
+    explained_variance_ratio_ : ndarray of shape (z_dim_,) or None
+        For nested codes, as PCA's: the share of the variance (around the
+        training mean) that each code adds, so that ``cumsum(...)[k - 1]``
+        is the share that the first k codes reconstruct. Measured on up to
+        2,000 random rows of the validation split (of the training data
+        with ``validation_fraction=0``; of the last chunk after
+        :meth:`partial_fit`). None for plain codes, whose prefixes are no
+        codes of their own.
 
     batch_size_ : int
         Samples per gradient step, ``batch_size`` or what ``"auto"`` chose;
@@ -265,7 +291,11 @@ class AutoencoderTransformer(
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "z_dim": [Interval(Integral, 1, None, closed="left")],
+        "z_dim": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
+        "nested": ["boolean"],
         "image_shape": [tuple, list, None],
         "architecture": [StrOptions({"auto", *BUILT_IN_ARCHITECTURES}), callable],
         "init": [StrOptions({"pca", "random"})],
@@ -293,6 +323,7 @@ class AutoencoderTransformer(
         self,
         z_dim=10,
         *,
+        nested=False,
         image_shape=None,
         architecture="auto",
         init="pca",
@@ -316,6 +347,7 @@ class AutoencoderTransformer(
         verbose=0,
     ):
         self.z_dim = z_dim
+        self.nested = nested
         self.image_shape = image_shape
         self.architecture = architecture
         self.init = init
@@ -407,8 +439,10 @@ class AutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, z_dim)
-            Codes, as ``transform`` returns them.
+        X : array-like of shape (n_samples, z_dim_), or (n_samples, k)
+            Codes, as ``transform`` returns them; for nested codes, their
+            first k columns for any k up to ``z_dim_``, decoded as the
+            k-code.
 
         Returns
         -------
@@ -417,10 +451,17 @@ class AutoencoderTransformer(
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=np.float32, estimator=self, input_name="X")
-        if Z.shape[1] != self.z_dim_:
+        k = Z.shape[1]
+        if self._nested and k > self.z_dim_:
+            raise ValueError(
+                f"inverse_transform expects the first k <= z_dim_={self.z_dim_} "
+                f"codes, got an array with {k} columns"
+            )
+        if not self._nested and k != self.z_dim_:
+            hint = " (fit with nested=True to decode fewer)" if k < self.z_dim_ else ""
             raise ValueError(
                 f"inverse_transform expects codes with z_dim={self.z_dim_} "
-                f"columns, got an array with {Z.shape[1]} columns"
+                f"columns, got an array with {k} columns{hint}"
             )
         return self._decode(Z)
 
@@ -644,10 +685,10 @@ class AutoencoderTransformer(
         return predict(self.encoder_, X_model, self.batch_size_)[:, : self.z_dim_]
 
     def _decode(self, Z):
-        """Flat reconstructions of codes."""
-        from ._model import predict
+        """Flat reconstructions of codes (of a prefix, for nested codes)."""
+        from ._model import decode
 
-        return predict(self.decoder_, Z, self.batch_size_).reshape(len(Z), -1)
+        return decode(self.decoder_, Z, self.batch_size_).reshape(len(Z), -1)
 
 
 def _unpickle(cls, state):

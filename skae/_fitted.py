@@ -1,5 +1,6 @@
 """What a fitted AutoencoderTransformer holds: one type, committed in one place."""
 
+import functools
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -9,6 +10,9 @@ from ._plan import ModelPlan
 # Codes kept for sample(): enough for a kernel density in a few dimensions,
 # few enough that encoding them costs a fraction of a percent of a fit.
 N_TRAINING_CODES = 2_000
+# Rows on which a nested model's explained variance is measured: each
+# prefix is one decoding of them.
+N_SHARE_ROWS = 2_000
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,12 @@ class FittedState:
     compute_dtype_: str
     z_dim_: int
     batch_size_: int
+    explained_variance_ratio_: np.ndarray | None  # None: codes not nested
     training_codes_: np.ndarray | None
     n_features_in_: int
     feature_names_in_: np.ndarray | None
     _variational: bool
+    _nested: bool
     _seed: int
     _loss_scale: float
     _recipe: dict | None  # None for a custom architecture
@@ -67,8 +73,9 @@ class FittedState:
             start=self._recipe["start"] if self._recipe else None,
             output_activation=self.output_activation_,
             compute_dtype=self.compute_dtype_,
-            z_dim=self.z_dim_,
+            z_dim=self.decoder_.inputs[0].shape[-1],  # all units, nested or not
             variational=self._variational,
+            nested=self._nested,
         )
 
 
@@ -78,6 +85,7 @@ def after_training(plan, networks, data, history, best_epoch, previous=None):
     A new fit's state comes from the plan; a partial_fit call continuing
     ``previous`` adds its epochs to ``previous``'s history.
     """
+    X = plan.model.model_input(data.X)
     if previous is None:
         state = _new_state(plan, networks, data, history, best_epoch)
     else:
@@ -90,10 +98,12 @@ def after_training(plan, networks, data, history, best_epoch, previous=None):
             n_iter_=previous.n_iter_ + len(history["loss"]),
             _training_model=networks.training_model,
         )
+    if state._nested:
+        ratios = explained_variance_ratio(state, X, plan, previous)
+        state = replace(state, explained_variance_ratio_=ratios, z_dim_=len(ratios))
     if state._variational:  # sample() draws from the prior instead
         return state
-    codes = training_codes(state, plan.model.model_input(data.X), plan)
-    return replace(state, training_codes_=codes)
+    return replace(state, training_codes_=training_codes(state, X, plan))
 
 
 def _new_state(plan, networks, data, history, best_epoch):
@@ -112,10 +122,12 @@ def _new_state(plan, networks, data, history, best_epoch):
         compute_dtype_=model.compute_dtype,
         z_dim_=model.z_dim,
         batch_size_=plan.batch_size,
+        explained_variance_ratio_=None,
         training_codes_=None,
         n_features_in_=data.n_features,
         feature_names_in_=data.feature_names,
         _variational=model.variational,
+        _nested=model.nested,
         _seed=plan.seed,
         _loss_scale=networks.loss_scale,
         _recipe=networks.recipe,
@@ -130,3 +142,63 @@ def training_codes(state, X, plan):
     generator = np.random.default_rng(plan.seed_for("codes"))
     picked = np.sort(generator.permutation(plan.train_rows)[:N_TRAINING_CODES])
     return predict(state.encoder_, X[picked], state.batch_size_)[:, : state.z_dim_]
+
+
+def explained_variance_ratio(state, X, plan, previous=None):
+    """The share of the variance that each code adds, as PCA's attribute.
+
+    Measured on (up to 2,000 random rows of) the validation split, or the
+    training rows without one, around the training mean: the first k
+    codes reconstruct ``cumsum(ratio)[k - 1]`` of that variance. For a
+    float ``z_dim`` (``plan.target_share``) the ratios stop at the first
+    prefix that reaches it; a partial_fit call keeps ``previous``'s size.
+    """
+    from ._model import decode, predict
+
+    rows = plan.val_rows if len(plan.val_rows) else plan.train_rows
+    generator = np.random.default_rng(plan.seed_for("shares"))
+    picked = np.sort(generator.permutation(rows)[:N_SHARE_ROWS])
+    flat = np.asarray(X[picked], dtype=np.float64).reshape(len(picked), -1)
+    mean = _training_mean(X, plan)
+    total = float(np.sum((flat - mean) ** 2))
+    codes = predict(state.encoder_, X[picked], state.batch_size_)
+    width = codes.shape[1]
+
+    @functools.cache
+    def share(k):
+        decoded = decode(state.decoder_, codes[:, :k], state.batch_size_)
+        return 1.0 - float(np.sum((flat - decoded) ** 2)) / max(total, 1e-300)
+
+    if previous is not None:
+        size = previous.z_dim_
+    elif plan.target_share is None:
+        size = width
+    else:
+        size = _first_reaching(share, plan.target_share, width)
+    shares = np.array([share(k) for k in range(1, size + 1)])
+    return np.diff(shares, prepend=0.0)
+
+
+def _training_mean(X, plan):
+    """The mean of the training rows, flat (the PCA start's, when it has one)."""
+    if plan.pca is not None:
+        return plan.pca.mean
+    from ._stats import principal_axes  # a partial_fit call: its own chunk
+
+    axes = principal_axes(X, plan.train_rows, 0, max_covariance_features=0, seed=0)
+    return axes.mean
+
+
+def _first_reaching(share, target, width):
+    """The smallest k in 1..width with ``share(k) >= target`` (width if none).
+
+    A binary search: the shares of nested prefixes grow with k.
+    """
+    low, high = 1, width
+    while low < high:
+        middle = (low + high) // 2
+        if share(middle) >= target:
+            high = middle
+        else:
+            low = middle + 1
+    return low

@@ -30,15 +30,11 @@ from keras import layers
 
 from . import architectures
 from ._plan import BUILT_IN_ARCHITECTURES, OPTIMIZERS
-from ._stats import principal_axes
 
 BUILDERS = {
     name: getattr(architectures, f"{name}_autoencoder") for name in BUILT_IN_ARCHITECTURES
 }
 _KERAS_DTYPE_POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
-# Beyond this many features the principal axes come from a sample of rows
-# (a covariance matrix of 4096**2 float64 already takes 128 MB).
-_MAX_COVARIANCE_FEATURES = 4096
 
 
 @keras.saving.register_keras_serializable(package="skae")
@@ -161,9 +157,10 @@ class Networks:
 def build(plan, data, previous=None):
     """The networks a fit trains: new ones for ``plan``, or ``previous``'s.
 
-    New built-in networks start where ``plan.model.start`` says, from the
-    training rows of ``data``. A fitted state's networks are trained on as
-    they are, by their training model, or a new one if it was not saved.
+    New built-in networks start where ``plan.model.start`` says, from PCA
+    of the training rows (``plan.pca``). A fitted state's networks are
+    trained on as they are, by their training model, or a new one if it
+    was not saved.
     """
     if previous is not None:
         encoder, decoder = previous.encoder_, previous.decoder_
@@ -175,16 +172,19 @@ def build(plan, data, previous=None):
         )
     model = plan.model
     if model.architecture == "custom":
-        encoder, decoder = model.builder(model.input_shape, model.z_dim)
-        _check_custom(encoder, decoder, model)
-        recipe, loss_scale = None, 1.0
+        encoder, network = model.builder(model.input_shape, model.z_dim)
+        _check_custom(encoder, network, model)
+        decoder = _wrap_decoder(network, model.input_shape, model.z_dim, model.nested)
+        recipe = None
     else:
         recipe = _recipe(model, plan.seed_for("init"))
         encoder, decoder = from_recipe(recipe)
-        loss_scale = 1.0
-        if model.start is not None:
-            scale = set_start(encoder, decoder, plan, data.X, plan.train_rows)
-            loss_scale = 1.0 / scale**2
+    loss_scale = 1.0
+    if model.start is not None:
+        set_start(encoder, decoder, plan.pca)
+        # The loss on the standardised scale: training sees the same
+        # numbers whatever the units of the data.
+        loss_scale = 1.0 / plan.pca.scale**2
     training_model = _training_model(encoder, decoder, plan, loss_scale)
     return Networks(encoder, decoder, training_model, recipe, loss_scale)
 
@@ -195,6 +195,7 @@ def _recipe(model, seed):
         "input_shape": model.input_shape,
         "z_dim": model.z_dim,
         "variational": model.variational,
+        "nested": model.nested,
         "start": model.start,
         "output": model.output_activation,
         "seed": seed,
@@ -231,29 +232,30 @@ def from_recipe(recipe):
     The recipe's ``start`` decides the wrapping: ``"pca"`` adds the linear
     path and zeroes the networks' last layers (their weights are set by
     :func:`set_start`), ``"random"`` only standardises the input, None leaves
-    the network as its builder makes it (``"tutorial"``).
+    the network as its builder makes it (``"tutorial"``). A ``nested``
+    decoder takes a mask too.
     """
     input_shape, z_dim = tuple(recipe["input_shape"]), recipe["z_dim"]
-    variational, output = recipe["variational"], recipe["output"]
+    start, output = recipe["start"], recipe["output"]
     # The network's own output: a sigmoid only when nothing follows it.
     network_output = "sigmoid" if output == "sigmoid" else "linear"
     encoder, decoder = BUILDERS[recipe["builder"]](
         input_shape,
         z_dim,
         output_activation=network_output,
-        variational=variational,
+        variational=recipe["variational"],
         seed=recipe["seed"],
         dtype=recipe["dtype"],
     )
-    if recipe["start"] is None:
-        return encoder, decoder
-    pca = recipe["start"] == "pca"
-    if pca:
+    if start == "pca":
         _zero_last_layer(encoder)
         _zero_last_layer(decoder)
-    return _wrap_encoder(encoder, input_shape, pca), _wrap_decoder(
-        decoder, input_shape, z_dim, pca, output
+    if start is not None:
+        encoder = _wrap_encoder(encoder, input_shape, pca=start == "pca")
+    decoder = _wrap_decoder(
+        decoder, input_shape, z_dim, recipe["nested"], start=start, output=output
     )
+    return encoder, decoder
 
 
 def _wrap_encoder(network, input_shape, pca):
@@ -268,40 +270,49 @@ def _wrap_encoder(network, input_shape, pca):
     return keras.Model(x, z, name="encoder")
 
 
-def _wrap_decoder(network, input_shape, z_dim, pca, output):
-    """``x_hat = mean + scale * (h(z) [+ z @ components])``, clipped if asked."""
+def _wrap_decoder(network, input_shape, z_dim, nested, start=None, output=None):
+    """The decoder around ``network`` (``h``), as the start and nesting need it.
+
+    ``x_hat = mean + scale * (h(z) [+ z @ components])``, clipped if asked,
+    for a network that starts from standardised data; ``network`` as it
+    is otherwise. A nested decoder takes ``[codes, mask]``: it decodes the
+    codes where the mask is 1 (a prefix), and ``h`` is told which ones, by
+    a learned signature of the mask added to its input (zero at the start,
+    so a PCA start still decodes exactly as PCA).
+    """
+    if start is None and not nested:
+        return network
     codes = keras.Input((z_dim,), name="z")
-    x_hat = network(codes)
-    if pca:
+    inputs, z = codes, codes
+    if nested:
+        mask = keras.Input((z_dim,), name="mask")
+        inputs = [codes, mask]
+        z = layers.Multiply(name="prefix")([codes, mask])
+        signature = layers.Dense(
+            z_dim, use_bias=False, kernel_initializer="zeros", name="prefix_signature"
+        )
+        x_hat = network(layers.Add()([z, signature(mask)]))
+    else:
+        x_hat = network(z)
+    if start == "pca":
         linear = layers.Dense(
             math.prod(input_shape), use_bias=False, name="pca_reconstruction"
         )
-        back = linear(codes)
+        back = linear(z)
         if len(input_shape) > 1:
             back = layers.Reshape(input_shape)(back)
         x_hat = layers.Add()([back, x_hat])
-    if output != "sigmoid":
+    if start is not None and output != "sigmoid":
         x_hat = Standardize(invert=True, name="unstandardize")(x_hat)
     if output == "clip":
         x_hat = ClipAtPrediction(0.0, 1.0, name="clip")(x_hat)
-    return keras.Model(codes, x_hat, name="decoder")
+    return keras.Model(inputs, x_hat, name="decoder")
 
 
-def set_start(encoder, decoder, plan, X, rows):
-    """Set a wrapped model's standardisation (and PCA path) from ``X[rows]``.
-
-    Returns the data's overall scale.
-    """
-    model = plan.model
-    mean, scale, components = principal_axes(
-        model.model_input(X),
-        rows,
-        model.z_dim if model.start == "pca" else 0,
-        max_covariance_features=_MAX_COVARIANCE_FEATURES,
-        seed=plan.seed_for("init"),
-    )
-    set_pca(encoder, decoder, mean, scale, components)
-    return scale
+def set_start(encoder, decoder, axes):
+    """Start a wrapped model from :class:`~skae._stats.Axes`: its standardisation,
+    and with a PCA path, PCA's axes."""
+    set_pca(encoder, decoder, axes.mean, axes.scale, axes.components)
 
 
 def set_pca(encoder, decoder, mean, scale, components):
@@ -338,7 +349,8 @@ def _training_model(encoder, decoder, plan, loss_scale):
 
     The loss is the mean squared error, plus for a variational model the KL
     term that a :class:`GaussianSampling` layer between them adds; all of
-    it times ``loss_scale``.
+    it times ``loss_scale``. A nested model takes the mask of each sample's
+    prefix as a second input.
     """
     inputs = keras.Input(encoder.input_shape[1:])
     codes = encoder(inputs)
@@ -346,6 +358,9 @@ def _training_model(encoder, decoder, plan, loss_scale):
         codes = GaussianSampling(
             plan.kl_scale * loss_scale, plan.seed_for("sampling"), name="sampling"
         )(codes)
+    if plan.model.nested:
+        mask = keras.Input((plan.model.z_dim,))
+        inputs, codes = [inputs, mask], [codes, mask]
     model = keras.Model(inputs, decoder(codes), name="autoencoder")
     optimizer = getattr(keras.optimizers, OPTIMIZERS[plan.optimizer])
     model.compile(
@@ -373,24 +388,54 @@ def device_count():
 def predict(model, X, batch_size):
     """``model`` applied to ``X`` batch by batch, into one preallocated array.
 
-    Each batch is cast to float32 on its own, so neither a float32 copy of
-    ``X`` nor a list of per-batch outputs is ever held whole; the last batch
-    is padded to full size, so the model is compiled for one shape only and
-    a row's output never depends on how many rows came with it.
+    ``X`` is an array, or a tuple of arrays of equal length for a model of
+    several inputs. Each batch is cast to float32 on its own, so neither a
+    float32 copy of ``X`` nor a list of per-batch outputs is ever held
+    whole; the last batch is padded to full size, so the model is compiled
+    for one shape only and a row's output never depends on how many rows
+    came with it.
     """
-    n = len(X)
+    inputs = X if isinstance(X, tuple) else (X,)
+    n = len(inputs[0])
     out = np.empty((n, *model.output_shape[1:]), dtype=np.float32)
     devices = device_count()
     batch_size = -(-batch_size // devices) * devices
     for first in range(0, n, batch_size):
-        batch = np.asarray(X[first : first + batch_size], dtype=np.float32)
-        rows = len(batch)
-        if rows < batch_size:
-            padding = np.zeros((batch_size - rows, *batch.shape[1:]), np.float32)
-            batch = np.concatenate([batch, padding])
-        outputs = keras.ops.convert_to_numpy(model.predict_on_batch(batch))
-        out[first : first + rows] = outputs[:rows]
+        batch = [_padded(x[first : first + batch_size], batch_size) for x in inputs]
+        outputs = model.predict_on_batch(batch if len(batch) > 1 else batch[0])
+        rows = min(batch_size, n - first)
+        out[first : first + rows] = keras.ops.convert_to_numpy(outputs)[:rows]
     return out
+
+
+def _padded(rows, size):
+    """``rows`` as float32, padded with zeros to ``size`` rows."""
+    batch = np.asarray(rows, dtype=np.float32)
+    if len(batch) < size:
+        padding = np.zeros((size - len(batch), *batch.shape[1:]), np.float32)
+        batch = np.concatenate([batch, padding])
+    return batch
+
+
+def decode(decoder, Z, batch_size):
+    """Reconstructions of codes; a nested decoder decodes ``Z`` as a prefix.
+
+    ``Z``'s k columns are the first k codes: the rest are masked.
+    """
+    if len(decoder.inputs) == 1:
+        return predict(decoder, Z, batch_size)
+    padded, mask = prefix_inputs(Z, decoder.inputs[0].shape[-1])
+    return predict(decoder, (padded, mask), batch_size)
+
+
+def prefix_inputs(Z, width):
+    """A nested decoder's inputs for codes ``Z``: zero-padded codes and the mask."""
+    n, k = Z.shape
+    padded = np.zeros((n, width), dtype=np.float32)
+    padded[:, :k] = Z
+    mask = np.zeros((n, width), dtype=np.float32)
+    mask[:, :k] = 1
+    return padded, mask
 
 
 # -- saving without pickling Keras objects -------------------------------------

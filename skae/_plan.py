@@ -10,11 +10,13 @@ until a fit asks for the hardware's precision.
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
+
+from ._stats import Axes, principal_axes
 
 # The built-in networks by name, each built by architectures.<name>_autoencoder.
 BUILT_IN_ARCHITECTURES = ("dense", "conv", "tutorial")
@@ -37,9 +39,15 @@ SEED_STREAMS = {
     "noise": 4,
     "sampling": 5,
     "codes": 6,
+    "prefixes": 7,
+    "validation": 8,
+    "shares": 9,
 }
 # Data beyond this magnitude would overflow the float32 squared error.
 MAX_ABS_VALUE = 1e15
+# Beyond this many features the principal axes come from a sample of rows
+# (a covariance matrix of 4096**2 float64 already takes 128 MB).
+_MAX_COVARIANCE_FEATURES = 4096
 # bfloat16 was measured faster from MNIST's 28x28 images on.
 _BFLOAT16_MIN_PIXELS = 28 * 28
 # "auto" epochs give about this many gradient steps, within these bounds.
@@ -80,8 +88,10 @@ class ModelPlan:
     start: str | None
     output_activation: str | None  # None for a custom network
     compute_dtype: str  # "float32" or "bfloat16"
-    z_dim: int
+    z_dim: int  # the code units the networks have
     variational: bool
+    # Nested codes: the decoder takes a mask too, and decodes every prefix.
+    nested: bool
 
     def model_input(self, X):
         """Flat rows as the networks take them (a view, never a copy)."""
@@ -98,10 +108,44 @@ class Corruption:
 
 
 @dataclass(frozen=True)
+class Nesting:
+    """How a nested fit trains every prefix of the code.
+
+    Each training sample gets a prefix size ``k`` in 1..width, drawn with
+    ``probabilities[k - 1]``; the code is masked after ``k`` units before
+    the decoder, and the sample's loss counts ``weights[k - 1]`` times.
+    """
+
+    probabilities: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def for_width(cls, width):
+        probabilities = np.full(width, 1.0 / width)
+        return cls(probabilities, np.ones(width))
+
+    @property
+    def width(self):
+        return len(self.probabilities)
+
+    def draw(self, n, rng):
+        """``n`` prefix sizes, each in 1..width."""
+        return rng.choice(self.width, size=n, p=self.probabilities) + 1
+
+
+@dataclass(frozen=True)
 class FitPlan:
     """Every choice of one fit (or one partial_fit call), resolved."""
 
     model: ModelPlan
+    # PCA of the training rows, as far as the fit needs it (the start's
+    # standardisation and axes, a float z_dim's bound); None if not at all.
+    pca: Axes | None
+    # A float z_dim: the share of the variance the kept prefix must explain,
+    # and whether a plain model of the size chosen is fitted then (nested=False).
+    target_share: float | None
+    then_plain: bool
+    nesting: Nesting | None  # how a nested fit trains its prefixes
     train_rows: np.ndarray
     val_rows: np.ndarray  # empty: no validation split
     batch_size: int
@@ -118,6 +162,18 @@ class FitPlan:
     verbose: int
     seed: int  # the model's seed; every other seed derives from it
     call: tuple  # () for fit; (i,) for a partial_fit call after i epochs
+
+    def plain_refit(self, z_dim):
+        """The plan of the plain model of ``z_dim`` codes that ``then_plain`` fits."""
+        pca = replace(
+            self.pca,
+            components=self.pca.components[:z_dim],
+            explained_variance_ratio=self.pca.explained_variance_ratio[:z_dim],
+        )
+        model = replace(self.model, z_dim=z_dim, nested=False)
+        return replace(
+            self, model=model, pca=pca, target_share=None, then_plain=False, nesting=None
+        )
 
     def seed_for(self, purpose):
         """The seed of one purpose; batches, noise and codes differ per call."""
@@ -136,20 +192,25 @@ def make_plan(params, data, *, incremental=False, previous=None):
     _check_noise(params["noise"], params["noise_level"])
     _check_callbacks(params["callbacks"])
     _check_scale(data.value_range)
-    if previous is None:
-        model = _model_plan(params, data)
-        seed = int(check_random_state(params["random_state"]).randint(_SEED_MAX))
-    else:
-        model, seed = previous.model_plan(), previous._seed
+    seed = previous._seed if previous else _draw_seed(params["random_state"])
     n_val = 0 if incremental else _validation_size(params, data.n_samples)
     train_rows, val_rows = _split(data.n_samples, n_val, seed)
+    target_share = None
+    if previous is None:
+        model = _model_plan(params, data)
+        pca = _training_pca(model, params["z_dim"], data, train_rows, seed)
+        if not isinstance(params["z_dim"], Integral):  # a share of the variance
+            target_share = float(params["z_dim"])
+            model = replace(model, z_dim=len(pca.components))
+    else:
+        model, pca = previous.model_plan(), None
     batch_size = _batch_size(params["batch_size"], len(train_rows), previous)
-    corruption = None
-    if params["noise"] is not None:
-        level = float(params["noise_level"])
-        corruption = Corruption(params["noise"], level, data.value_range)
     return FitPlan(
         model=model,
+        pca=pca,
+        target_share=target_share,
+        then_plain=target_share is not None and not params["nested"],
+        nesting=Nesting.for_width(model.z_dim) if model.nested else None,
         train_rows=train_rows,
         val_rows=val_rows,
         batch_size=batch_size,
@@ -160,7 +221,7 @@ def make_plan(params, data, *, incremental=False, previous=None):
         early_stopping=bool(params["early_stopping"]) and not incremental,
         patience=int(params["patience"]),
         tol=float(params["tol"]),
-        corruption=corruption,
+        corruption=_corruption(params["noise"], params["noise_level"], data),
         # The loss is a mean over features: dividing the KL by their number
         # keeps the usual balance of a sum of squared errors against the KL.
         kl_scale=float(params["kl_weight"]) / data.n_features if model.variational else None,
@@ -177,6 +238,13 @@ def _model_plan(params, data):
     start = None
     if architecture not in ("tutorial", "custom"):
         start = params["init"]
+    nested = bool(params["nested"]) or not isinstance(params["z_dim"], Integral)
+    variational = bool(params["variational"])
+    if nested and variational:
+        raise ValueError(
+            "variational=True cannot train nested codes (nested=True, or a "
+            f"float z_dim={params['z_dim']}); choose one"
+        )
     return ModelPlan(
         input_shape=image_shape or (data.n_features,),
         image_shape=image_shape,
@@ -189,9 +257,46 @@ def _model_plan(params, data):
         compute_dtype=resolve_compute_dtype(
             params["compute_dtype"], architecture, data.n_features
         ),
-        z_dim=int(params["z_dim"]),
-        variational=bool(params["variational"]),
+        z_dim=int(params["z_dim"]) if isinstance(params["z_dim"], Integral) else 0,
+        variational=variational,
+        nested=nested,
     )
+
+
+def _training_pca(model, z_dim, data, train_rows, seed):
+    """PCA of the training rows, as far as the fit needs it; None if not at all.
+
+    A PCA start needs ``z_dim`` axes, a random one the standardisation only;
+    a float ``z_dim`` (a share of the variance) needs as many axes as PCA
+    keeps for that share, the bound of the nested code; nested codes need
+    the training mean, to measure the variance they explain.
+    """
+    if not isinstance(z_dim, Integral):
+        n_components = z_dim
+    elif model.start == "pca":
+        n_components = int(z_dim)
+    elif model.start == "random" or model.nested:
+        n_components = 0
+    else:
+        return None
+    return principal_axes_of(model, data.X, train_rows, n_components, seed)
+
+
+def principal_axes_of(model, X, rows, n_components, seed):
+    """:func:`~skae._stats.principal_axes` of ``X[rows]`` shaped as ``model`` takes it."""
+    return principal_axes(
+        model.model_input(X),
+        rows,
+        n_components,
+        max_covariance_features=_MAX_COVARIANCE_FEATURES,
+        seed=derive_seed(seed, "init"),
+    )
+
+
+def _corruption(noise, noise_level, data):
+    if noise is None:
+        return None
+    return Corruption(noise, float(noise_level), data.value_range)
 
 
 # -- checks -------------------------------------------------------------------
@@ -346,6 +451,11 @@ def epoch_budget(epochs, n_train, batch_size):
     return int(
         np.clip(math.ceil(_AUTO_STEPS / steps_per_epoch), _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS)
     )
+
+
+def _draw_seed(random_state):
+    """The model's one seed, from ``random_state``; every other derives from it."""
+    return int(check_random_state(random_state).randint(_SEED_MAX))
 
 
 def derive_seed(seed, stream, *counters):

@@ -1,5 +1,7 @@
 """NumPy-only statistics shared by the estimator and the metrics."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 # Rows processed at a time when a pass over the data must not copy it whole.
@@ -13,24 +15,34 @@ def per_sample_squared_error(X, X_reconstructed):
     return np.mean((X - X_reconstructed.reshape(len(X), -1)) ** 2, axis=1)
 
 
-def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
-    """Mean, overall scale and principal axes of ``X[rows]``, without copying it.
+@dataclass(frozen=True)
+class Axes:
+    """PCA of standardised data: where a model that starts at PCA starts."""
 
-    Returns ``mean`` (one value per feature), ``scale`` (the square root of
-    the mean variance per feature; 1 for constant data) and ``components``,
-    an ``(n_components, n_features)`` array of orthonormal rows: PCA's axes
-    of the standardised data, largest variance first, each signed so that
-    its largest entry is positive. Rows beyond the data's rank are zero.
+    mean: np.ndarray  # one value per feature
+    scale: float  # one overall scale: the root of the mean variance per feature
+    components: np.ndarray  # (k, n_features) orthonormal rows, largest first
+    explained_variance_ratio: np.ndarray  # (k,) share of the variance along each
+
+
+def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
+    """The :class:`Axes` of ``X[rows]``, computed without copying it.
+
+    ``scale`` is 1 for constant data. ``n_components`` is a number of axes,
+    or a share in (0, 1) of the variance that the axes must explain (as in
+    ``PCA(n_components=0.9)``); the axes are PCA's of the standardised data,
+    largest variance first, each signed so that its largest entry is
+    positive. Rows beyond the data's rank are zero.
 
     With up to ``max_covariance_features`` features the axes are the
     eigenvectors of the covariance matrix, accumulated chunk by chunk;
-    beyond, a randomized PCA of at most 5,000 rows finds them.
+    beyond, a PCA of at most 5,000 rows finds them.
     """
     n, n_features = len(rows), int(np.prod(X.shape[1:]))
 
     def chunks():
-        for start in range(0, n, _CHUNK_ROWS):
-            part = X[rows[start : start + _CHUNK_ROWS]]
+        for first in range(0, n, _CHUNK_ROWS):
+            part = X[rows[first : first + _CHUNK_ROWS]]
             yield np.asarray(part, dtype=np.float64).reshape(len(part), n_features)
 
     mean = sum(part.sum(axis=0) for part in chunks()) / n
@@ -38,9 +50,8 @@ def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
     scale = float(np.sqrt(total_variance / n_features))
     if not scale > 0:
         scale = 1.0  # constant data: nothing to standardise
-    components = np.zeros((n_components, n_features))
     if n_components == 0:
-        return mean, scale, components
+        return Axes(mean, scale, np.zeros((0, n_features)), np.zeros(0))
     if n_features <= max_covariance_features:
         covariance = np.zeros((n_features, n_features))
         for part in chunks():
@@ -49,21 +60,32 @@ def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
         variances, axes = np.linalg.eigh(covariance / n)
         order = np.argsort(variances)[::-1]
         variances, axes = variances[order], axes[:, order].T
+        shares = variances / max(variances.sum(), 1e-300)
     else:
         from sklearn.decomposition import PCA
 
         picked = np.random.default_rng(seed).permutation(rows)[:5000]
         sample = np.asarray(X[np.sort(picked)], dtype=np.float64)
         sample = (sample.reshape(len(sample), n_features) - mean) / scale
-        k = min(n_components, *sample.shape)
-        pca = PCA(k, svd_solver="randomized", random_state=seed).fit(sample)
+        if n_components < 1:  # a share: PCA finds the number of axes
+            pca = PCA(n_components, svd_solver="full").fit(sample)
+        else:
+            k = min(n_components, *sample.shape)
+            pca = PCA(k, svd_solver="randomized", random_state=seed).fit(sample)
         variances, axes = pca.explained_variance_, pca.components_
+        shares = pca.explained_variance_ratio_
+    if n_components < 1:
+        n_components = int(np.searchsorted(np.cumsum(shares), n_components, "right") + 1)
+        n_components = min(n_components, len(shares))
     # Only directions the data vary along; the rest of the code starts at 0.
     kept = min(n_components, int(np.sum(variances > 1e-10 * max(variances[0], 1e-300))))
     axes = axes[:kept]
     signs = np.sign(axes[np.arange(kept), np.argmax(np.abs(axes), axis=1)])
+    components = np.zeros((n_components, n_features))
     components[:kept] = axes * signs[:, None]
-    return mean, scale, components
+    explained = np.zeros(n_components)
+    explained[:kept] = shares[:kept]
+    return Axes(mean, scale, components, explained)
 
 
 def draw_near(codes, n_samples, rng):

@@ -7,6 +7,7 @@ every choice it follows was made by the plan.
 import contextlib
 import math
 import time
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from . import _fitted, _model
 from ._hardware import keep_to_thread_budget
 from ._model import device_count, kl_divergence, predict
+from ._plan import principal_axes_of
 from ._stats import per_sample_squared_error
 from .exceptions import DivergenceError
 
@@ -32,20 +34,36 @@ def train(plan, networks, data, previous=None):
 
     A partial_fit call that continues ``previous`` puts the weights and the
     optimizer's state back if it fails; a new fit's networks are only
-    locals of the caller, so a failure leaves nothing to undo. When no
-    epoch beat a PCA start, the model is PCA: it becomes PCA of all the
-    data, the validation split included.
+    locals of the caller, so a failure leaves nothing to undo. A float
+    ``z_dim`` with ``nested=False`` (``plan.then_plain``) chooses the size
+    from nested codes, then fits a plain model of that size.
     """
-    X = plan.model.model_input(data.X)
     guard = contextlib.nullcontext()
     if previous is not None:
         guard = _restored_on_failure(networks.training_model)
     with guard:
-        history, best_epoch = _run(plan, networks, X)
-        if best_epoch == 0 and plan.model.start == "pca":
-            everything = np.arange(data.n_samples)
-            _model.set_start(networks.encoder, networks.decoder, plan, data.X, everything)
-        return _fitted.after_training(plan, networks, data, history, best_epoch, previous)
+        state = _train(plan, networks, data, previous)
+    if not plan.then_plain:
+        return state
+    plain = plan.plain_refit(state.z_dim_)
+    refitted = _train(plain, _model.build(plain, data), data)
+    # The plain codes are not nested: the ratios are those that chose z_dim_.
+    return replace(refitted, explained_variance_ratio_=state.explained_variance_ratio_)
+
+
+def _train(plan, networks, data, previous=None):
+    """One model's training, and its fitted state.
+
+    When no epoch beat a PCA start, the model is PCA: it becomes PCA of all
+    the data, the validation split included.
+    """
+    X = plan.model.model_input(data.X)
+    history, best_epoch = _run(plan, networks, X)
+    if best_epoch == 0 and plan.model.start == "pca":
+        everything = np.arange(data.n_samples)
+        axes = principal_axes_of(plan.model, data.X, everything, plan.model.z_dim, plan.seed)
+        _model.set_start(networks.encoder, networks.decoder, axes)
+    return _fitted.after_training(plan, networks, data, history, best_epoch, previous)
 
 
 def _run(plan, networks, X):
@@ -67,6 +85,8 @@ def _run(plan, networks, X):
         rows=plan.train_rows,
         corruption=plan.corruption,
         noise_seed=plan.seed_for("noise"),
+        nesting=plan.nesting,
+        prefix_seed=plan.seed_for("prefixes"),
     )
     steps = batches.steps_per_epoch
     rate = learning_rates(plan, steps)
@@ -161,18 +181,33 @@ class ShuffledBatches:
     clips to ``clip`` (the range of the training data); ``"masking"`` zeroes
     a ``level`` share of the values.
 
+    With a :class:`~skae._plan.Nesting`, each row gets a prefix size drawn
+    from ``prefix_seed`` and the batch's index: the inputs are then
+    ``(rows, masks)`` and a third item holds each row's loss weight.
+
     Under a Keras distribution that splits batches across devices, the
     batch size is a multiple of their number (rows repeat when there are
     fewer rows than devices).
     """
 
-    def __init__(self, X, batch_size, seed, rows=None, corruption=None, noise_seed=None):
+    def __init__(
+        self,
+        X,
+        batch_size,
+        seed,
+        rows=None,
+        corruption=None,
+        noise_seed=None,
+        nesting=None,
+        prefix_seed=None,
+    ):
         self.X = X
         self.rows = np.arange(len(X)) if rows is None else rows
         devices = device_count()
         self.batch_size = max(devices, min(batch_size, len(self.rows)) // devices * devices)
         self.seed = seed
         self.corruption, self.noise_seed = corruption, noise_seed
+        self.nesting, self.prefix_seed = nesting, prefix_seed
         self.steps_per_epoch = max(1, len(self.rows) // self.batch_size)
         self._epoch, self._order = None, None
 
@@ -186,10 +221,14 @@ class ShuffledBatches:
         # Sorted rows read memory (or a memory map) front to back; the order
         # within one batch does not change its gradient.
         batch = np.asarray(self.X[self.rows[np.sort(picked)]], dtype=np.float32)
-        if self.corruption is None:
-            return batch, batch
-        rng = np.random.default_rng([self.noise_seed, index])
-        return self._corrupt(batch, rng), batch
+        inputs = batch
+        if self.corruption is not None:
+            inputs = self._corrupt(batch, np.random.default_rng([self.noise_seed, index]))
+        if self.nesting is None:
+            return inputs, batch
+        rng = np.random.default_rng([self.prefix_seed, index])
+        masks, weights = prefix_masks(self.nesting, len(batch), rng)
+        return [inputs, masks], batch, weights
 
     def _corrupt(self, batch, rng):
         kind, level, clip = self.corruption.kind, self.corruption.level, self.corruption.clip
@@ -197,6 +236,13 @@ class ShuffledBatches:
             return batch * (rng.random(batch.shape) >= level).astype(batch.dtype)
         noisy = batch + rng.normal(0, level, batch.shape).astype(batch.dtype)
         return np.clip(noisy, *clip)
+
+
+def prefix_masks(nesting, n, rng):
+    """Masks of ``n`` prefixes drawn as ``nesting`` says, and their loss weights."""
+    sizes = nesting.draw(n, rng)
+    masks = (np.arange(nesting.width) < sizes[:, None]).astype(np.float32)
+    return masks, nesting.weights[sizes - 1].astype(np.float32)
 
 
 def learning_rates(plan, steps_per_epoch):
@@ -228,16 +274,19 @@ class _Validation:
 
     def __init__(self, plan, networks, X):
         self.plan, self.networks = plan, networks
-        self.X = None
+        self.X, self.prefixes = None, None
         if len(plan.val_rows):
             self.X = np.asarray(X[plan.val_rows], dtype=np.float32)
+            if plan.nesting is not None:  # one prefix per row, the same every epoch
+                rng = np.random.default_rng(plan.seed_for("validation"))
+                self.prefixes = prefix_masks(plan.nesting, len(self.X), rng)
         self.monitored = "loss" if self.X is None else "val_loss"
 
     def loss(self):
         """The validation loss now; infinite without a validation split."""
         if self.X is None:
             return math.inf
-        return evaluate(self.networks, self.X, self.plan)
+        return evaluate(self.networks, self.X, self.plan, self.prefixes)
 
     def logs(self, epoch):
         if self.X is None:
@@ -351,21 +400,29 @@ def _check_finite(loss, where, learning_rate):
     )
 
 
-def evaluate(networks, X, plan):
+def evaluate(networks, X, plan, prefixes=None):
     """The loss on ``X`` as training counts it, from the codes' means.
 
     A variational model's codes are not sampled here: its validation loss
     decodes the means, plus the plan's ``kl_scale`` times the KL term, so
     that it does not change from one evaluation of the same model to the
-    next.
+    next. A nested model decodes each row's prefix, ``prefixes`` being the
+    masks and weights of :func:`prefix_masks`.
     """
     z_dim, total = plan.model.z_dim, 0.0
     for first in range(0, len(X), _EVALUATION_ROWS):
-        part = X[first : first + _EVALUATION_ROWS]
+        rows = slice(first, first + _EVALUATION_ROWS)
+        part = X[rows]
         stats = predict(networks.encoder, part, plan.batch_size)
         means = stats[:, :z_dim]
-        reconstructed = predict(networks.decoder, means, plan.batch_size)
-        total += float(np.sum(per_sample_squared_error(part, reconstructed)))
+        if prefixes is None:
+            decoded = predict(networks.decoder, means, plan.batch_size)
+            errors = per_sample_squared_error(part, decoded)
+        else:
+            masks, weights = prefixes[0][rows], prefixes[1][rows]
+            decoded = predict(networks.decoder, (means, masks), plan.batch_size)
+            errors = weights * per_sample_squared_error(part, decoded)
+        total += float(np.sum(errors))
         if plan.kl_scale is not None:
             kl = kl_divergence(means, stats[:, z_dim:])
             total += plan.kl_scale * float(np.sum(keras.ops.convert_to_numpy(kl)))
