@@ -1,5 +1,6 @@
 """AutoencoderTransformer: a scikit-learn transformer around a Keras autoencoder."""
 
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -8,6 +9,7 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    clone,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -539,6 +541,54 @@ class AutoencoderTransformer(
         else:
             Z = draw_near(self.training_codes_, int(n_samples), rng)
         return self._decode(Z.astype(np.float32))
+
+    def truncate(self, k):
+        """A copy of this nested model that keeps its first ``k`` codes.
+
+        One nested fit serves every size up to ``z_dim_``: the copy's
+        ``transform`` returns ``k`` columns and its ``inverse_transform``
+        decodes them, with the very same networks (nothing is trained or
+        copied). Its ``z_dim`` is ``k``, so a refit trains nested codes of
+        that size.
+
+        Parameters
+        ----------
+        k : int
+            From 1 to ``z_dim_``.
+
+        Returns
+        -------
+        truncated : AutoencoderTransformer
+            A fitted estimator with ``z_dim_ == k``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X = load_digits().data / 16
+        >>> ae = AutoencoderTransformer(z_dim=8, nested=True, epochs=2, random_state=0)
+        >>> ae.fit(X).truncate(3).transform(X).shape
+        (1797, 3)
+        """
+        check_is_fitted(self)
+        if not self._nested:
+            raise ValueError(
+                "truncate needs nested codes: fit with nested=True (or a float z_dim)"
+            )
+        if not (isinstance(k, Integral) and 1 <= k <= self.z_dim_):
+            raise ValueError(f"k must be an integer from 1 to z_dim_={self.z_dim_}, got {k!r}")
+        state = FittedState.of(self)
+        codes = state.training_codes_
+        truncated = clone(self).set_params(z_dim=int(k), nested=True)
+        truncated._commit(
+            replace(
+                state,
+                z_dim_=int(k),
+                explained_variance_ratio_=state.explained_variance_ratio_[:k],
+                training_codes_=None if codes is None else codes[:, :k],
+            )
+        )
+        return truncated
 
     @property
     def _n_features_out(self):

@@ -210,67 +210,24 @@ def compare_command(args):
     if args.z_dim and args.dataset != "auto":
         _check_z_dims(args.z_dim, args.dataset)
     X_train, X_test, y_test, image_shape, name = _load(args, say)
-    z_dims = args.z_dim or DEFAULT_Z_DIMS[name]
+    z_dims = sorted(set(args.z_dim or DEFAULT_Z_DIMS[name]))
     _check_z_dims(z_dims, name)
 
     import matplotlib
 
     matplotlib.use("Agg")
     import pandas as pd
-    from sklearn.decomposition import PCA
-
-    from . import AutoencoderTransformer
-    from ._training import EpochLines
-    from .metrics import reconstruction_error
 
     say(
         f"{name}: {len(X_train)} training and {len(X_test)} test images of "
         f"{X_train.shape[1]} pixels; PCA and an autoencoder at z_dim "
         + ", ".join(map(str, z_dims))
     )
-    rows, models = [], {}
-    for index, z_dim in enumerate(z_dims, start=1):
-        candidates = {
-            "PCA": PCA(z_dim, random_state=args.random_state),
-            "autoencoder": AutoencoderTransformer(
-                z_dim,
-                image_shape=image_shape,
-                epochs=args.epochs or "auto",
-                random_state=args.random_state,
-                callbacks=[
-                    EpochLines(
-                        f"[{index}/{len(z_dims)}] z_dim={z_dim} autoencoder ",
-                        say,
-                        left_for="this model",
-                    )
-                ],
-            ),
-        }
-        for method, estimator in candidates.items():
-            start = time.perf_counter()
-            estimator.fit(X_train)
-            seconds = time.perf_counter() - start
-            mse = reconstruction_error(estimator, X_test)
-            rows.append(
-                {
-                    "method": method,
-                    "z_dim": z_dim,
-                    "mse": mse,
-                    "sse_per_image": mse * X_train.shape[1],
-                    "compression": X_train.shape[1] / z_dim,
-                    "fit_seconds": seconds,
-                    "epochs": getattr(estimator, "n_iter_", None),
-                    "stopped": _how_it_stopped(estimator),
-                }
-            )
-            models[method, z_dim] = estimator
-            say(
-                f"[{index}/{len(z_dims)}] {method} z_dim={z_dim}: test MSE "
-                f"{mse:.5f} ({seconds:.1f} s)"
-            )
-
-    results = pd.DataFrame(rows)
+    pca, ae, seconds = _fit_both(args, X_train, image_shape, max(z_dims), say)
+    curves = _error_curves(pca, ae, X_test)
+    results = pd.DataFrame(_result_rows(curves, z_dims, seconds, ae, X_train.shape[1]))
     results.to_csv(out / "results.csv", index=False)
+    curves.to_csv(out / "error_curve.csv", index_label="z_dim")
     print(_table(results, name, len(X_test)))
     print(verdict(results, name, len(X_test)))
 
@@ -278,12 +235,79 @@ def compare_command(args):
 
     from . import plotting
 
-    figures = _figures(models, results, X_test, y_test, z_dims, plotting)
+    figures = _figures(pca, ae, X_train, X_test, y_test, z_dims, plotting)
     for filename, figure in figures.items():
         figure.savefig(out / filename, dpi=100)
         plt.close(figure)
-    say(f"wrote {out / 'results.csv'} and {len(figures)} figures to {out}{os.sep}")
+    say(
+        f"wrote {out / 'results.csv'}, {out / 'error_curve.csv'} and "
+        f"{len(figures)} figures to {out}{os.sep}"
+    )
     return 0
+
+
+def _fit_both(args, X_train, image_shape, largest, say):
+    """PCA and one nested autoencoder of ``largest`` codes: every size from one fit."""
+    from sklearn.decomposition import PCA
+
+    from . import AutoencoderTransformer
+    from ._training import EpochLines
+
+    say(
+        f"One PCA and one autoencoder with nested codes (z_dim={largest}) serve "
+        f"every z_dim from 1 to {largest}: the first k codes are a code of size k."
+    )
+    seconds = {}
+    models = {
+        "PCA": PCA(largest, random_state=args.random_state),
+        "autoencoder": AutoencoderTransformer(
+            largest,
+            nested=True,
+            image_shape=image_shape,
+            epochs=args.epochs or "auto",
+            random_state=args.random_state,
+            callbacks=[EpochLines("autoencoder ", say, left_for="this model")],
+        ),
+    }
+    for method, model in models.items():
+        start = time.perf_counter()
+        model.fit(X_train)
+        seconds[method] = time.perf_counter() - start
+        say(f"{method} z_dim={largest} fitted in {seconds[method]:.1f} s")
+    return models["PCA"], models["autoencoder"], seconds
+
+
+def _error_curves(pca, ae, X_test):
+    """Test MSE of the first k codes of each, for every k (a row per k)."""
+    import pandas as pd
+
+    from .metrics import reconstruction_error_curve
+
+    curves = {
+        "PCA": reconstruction_error_curve(pca, X_test),
+        "autoencoder": reconstruction_error_curve(ae, X_test),
+    }
+    return pd.DataFrame(curves, index=range(1, len(curves["PCA"]) + 1))
+
+
+def _result_rows(curves, z_dims, seconds, ae, n_features):
+    rows = []
+    for z_dim in z_dims:
+        for method in ("PCA", "autoencoder"):
+            mse = float(curves.loc[z_dim, method])
+            rows.append(
+                {
+                    "method": method,
+                    "z_dim": z_dim,
+                    "mse": mse,
+                    "sse_per_image": mse * n_features,
+                    "compression": n_features / z_dim,
+                    "fit_seconds": seconds[method],
+                    "epochs": ae.n_iter_ if method == "autoencoder" else None,
+                    "stopped": _how_it_stopped(ae) if method == "autoencoder" else "",
+                }
+            )
+    return rows
 
 
 def _check_z_dims(z_dims, name):
@@ -296,9 +320,7 @@ def _check_z_dims(z_dims, name):
 
 
 def _how_it_stopped(estimator):
-    """"early" or "epoch cap" for an autoencoder; "" for PCA."""
-    if not hasattr(estimator, "n_iter_"):
-        return ""
+    """"early" or "epoch cap" for an autoencoder."""
     return "epoch cap" if estimator.n_iter_ >= estimator.max_epochs_ else "early"
 
 
@@ -347,31 +369,30 @@ def verdict(results, name, n_test):
     return line + "."
 
 
-def _figures(models, results, X_test, y_test, z_dims, plotting):
-    """The tutorial's figures, from the fitted models."""
+def _figures(pca, ae, X_train, X_test, y_test, z_dims, plotting):
+    """The tutorial's figures, from the one PCA and the one nested autoencoder."""
+    from sklearn.decomposition import PCA
+
     smallest = min(z_dims)
     nearest_10 = min(z_dims, key=lambda z: abs(z - 10))
-    autoencoder = models["autoencoder", smallest]
+    small = ae.truncate(smallest)
     figures = {
         f"reconstructions_autoencoder_z{nearest_10}.png": plotting.plot_reconstructions(
-            models["autoencoder", nearest_10], X_test
+            ae.truncate(nearest_10), X_test
         ),
         f"reconstructions_pca_z{nearest_10}.png": plotting.plot_reconstructions(
-            models["PCA", nearest_10], X_test
+            PCA(nearest_10).fit(X_train), X_test
         ),
         f"latent_scatter_z{smallest}.png": plotting.plot_latent_scatter(
-            autoencoder, X_test, y_test
+            small, X_test, y_test
         ),
-        "error_vs_z.png": plotting.plot_error_vs_z(results),
+        "error_vs_z.png": plotting.plot_error_vs_z(ae, X_test, pca=pca),
+        "training_curves.png": plotting.plot_history(ae),
     }
     if smallest >= 2:
         figures[f"latent_grid_z{smallest}.png"] = plotting.plot_latent_grid(
-            autoencoder, X_test
+            small, X_test
         )
-    for z_dim in z_dims:
-        figure = plotting.plot_history(models["autoencoder", z_dim])
-        figure.axes[0].set_title(f"Training curves, z_dim={z_dim}")
-        figures[f"training_curves_z{z_dim}.png"] = figure
     return figures
 
 

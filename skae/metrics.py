@@ -5,9 +5,15 @@ The same functions score PCA, KernelPCA (``fit_inverse_transform=True``), a
 :class:`~skae.AutoencoderTransformer`, so one call compares them.
 """
 
+import numpy as np
+
 from ._stats import per_sample_squared_error
 
-__all__ = ["reconstruction_error", "reconstruction_scorer"]
+__all__ = [
+    "reconstruction_error",
+    "reconstruction_error_curve",
+    "reconstruction_scorer",
+]
 
 
 def reconstruction_error(estimator, X, *, per_sample=False):
@@ -69,3 +75,49 @@ def reconstruction_scorer(estimator, X, y=None):
     {'n_components': 4}
     """
     return -reconstruction_error(estimator, X)
+
+
+def reconstruction_error_curve(estimator, X):
+    """The reconstruction error of the first k codes, for every k, from one fit.
+
+    PCA's first k components are PCA(k), and a nested
+    :class:`~skae.AutoencoderTransformer` (``nested=True`` or a float
+    ``z_dim``) decodes its first k codes as a code of size k: for these, one
+    fitted model gives the whole curve of error against latent size.
+
+    Parameters
+    ----------
+    estimator : fitted PCA or nested AutoencoderTransformer
+        PCA (or a transformer like it, with ``components_``: its codes after
+        the k-th are set to zero before ``inverse_transform``), or an
+        estimator whose ``inverse_transform`` takes the first k codes.
+    X : array-like of shape (n_samples, n_features) or image stack
+        Data in the space the estimator was fitted on.
+
+    Returns
+    -------
+    errors : ndarray of shape (n_codes,)
+        ``errors[k - 1]`` is the mean squared error per feature of the
+        first k codes' reconstruction.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from skae.metrics import reconstruction_error, reconstruction_error_curve
+    >>> X = np.random.RandomState(0).rand(50, 6)
+    >>> curve = reconstruction_error_curve(PCA(4).fit(X), X)
+    >>> bool(np.isclose(curve[1], reconstruction_error(PCA(2).fit(X), X)))
+    True
+    """
+    Z = np.asarray(estimator.transform(X))
+    errors = np.empty(Z.shape[1])
+    for k in range(1, Z.shape[1] + 1):
+        if hasattr(estimator, "components_"):
+            prefix = np.zeros_like(Z)
+            prefix[:, :k] = Z[:, :k]
+        else:
+            prefix = Z[:, :k]
+        X_back = estimator.inverse_transform(prefix)
+        errors[k - 1] = per_sample_squared_error(X, X_back).mean()
+    return errors

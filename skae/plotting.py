@@ -339,14 +339,21 @@ def plot_history(history, *, ax=None):
     return fig
 
 
-def plot_error_vs_z(results, *, ax=None):
+def plot_error_vs_z(results, X=None, *, pca=None, ax=None):
     """Test reconstruction error against ``z_dim``, one line per method.
 
     Parameters
     ----------
-    results : pandas.DataFrame or dict of columns
-        With columns ``method``, ``z_dim`` and ``mse`` (as written by
-        ``skae compare``).
+    results : pandas.DataFrame, dict of columns, or fitted estimator
+        A table with columns ``method``, ``z_dim`` and ``mse`` (as written
+        by ``skae compare``); or a nested
+        :class:`~skae.AutoencoderTransformer` (or PCA), whose error at
+        every size from 1 to its ``z_dim_`` one fit gives
+        (:func:`skae.metrics.reconstruction_error_curve`).
+    X : array-like, default=None
+        The data to measure the errors on, with a fitted ``results``.
+    pca : fitted PCA, default=None
+        With a fitted ``results``: PCA's curve too, for comparison.
     ax : matplotlib Axes, default=None
 
     Returns
@@ -361,15 +368,31 @@ def plot_error_vs_z(results, *, ax=None):
     ...                        "mse": [0.056, 0.034, 0.04, 0.012]})
     >>> fig.axes[0].get_legend_handles_labels()[1]
     ['PCA', 'AE']
+
+    From one nested fit, beside PCA:
+
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from skae import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=8, nested=True, epochs=2, random_state=0)
+    >>> fig = plot_error_vs_z(ae.fit(X), X, pca=PCA(8).fit(X))
+    >>> [len(line.get_xdata()) for line in fig.axes[0].get_lines()]
+    [8, 8]
     """
     import pandas as pd
 
+    if hasattr(results, "transform"):
+        results = _error_curves(results, X, pca)
     results = pd.DataFrame(results)
     fig, ax = _axes(ax, (6, 4))
     for method, rows in results.groupby("method", sort=False):
         rows = rows.sort_values("z_dim")
-        ax.plot(rows["z_dim"], rows["mse"], marker="o", label=method)
+        marker = "o" if len(rows) <= 10 else "."
+        ax.plot(rows["z_dim"], rows["mse"], marker=marker, label=method)
     z_values = sorted(results["z_dim"].unique())
+    if len(z_values) > 10:  # a curve: round ticks, not one per size
+        z_values = [z for z in (1, 2, 5, 10, 20, 50, 100, 200, 500) if z <= z_values[-1]]
     if len(z_values) > 1:  # one z_dim on a log axis would get a lone, odd tick
         ax.set_xscale("log")
     ax.set_yscale("log")
@@ -380,3 +403,17 @@ def plot_error_vs_z(results, *, ax=None):
     ax.set_title("Reconstruction error against latent size")
     ax.legend()
     return fig
+
+
+def _error_curves(estimator, X, pca):
+    """Rows of (method, z_dim, mse) at every size, from fitted models."""
+    from .metrics import reconstruction_error_curve
+
+    if X is None:
+        raise ValueError("pass X, the data to measure a fitted model's errors on")
+    rows = []
+    named = {"autoencoder": estimator} if pca is None else {"PCA": pca, "autoencoder": estimator}
+    for method, model in named.items():
+        curve = reconstruction_error_curve(model, X)
+        rows += [{"method": method, "z_dim": k, "mse": e} for k, e in enumerate(curve, 1)]
+    return rows
