@@ -20,7 +20,10 @@ best epoch and weighs the start too, can only improve on it. Working on
 ``u`` also makes training independent of the data's units.
 """
 
+import contextlib
+import functools
 import json
+import logging
 import math
 from dataclasses import dataclass
 
@@ -385,6 +388,45 @@ def device_count():
     return int(mesh.shape[list(mesh.axis_names).index(distribution.batch_dim_name)])
 
 
+class _NewModelTraces(logging.Filter):
+    """Drops TensorFlow's warning that a function was traced "too often".
+
+    TensorFlow counts the traces of every Keras model's train and predict
+    steps together (it keys them by their code, which all models share)
+    and warns when 5 of the last 10 calls traced. A fit builds new models,
+    and a new model's first call must trace: a few small fits in a row
+    (``check_estimator``'s, or a refit after a fit that diverged at once)
+    set it off though nothing is traced twice.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def new_model_traces():
+    """While skae trains or predicts, TensorFlow's first-trace warnings are off."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    logger, quiet = logging.getLogger("tensorflow"), _NewModelTraces()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+def _quiet_new_model_traces(function):
+    @functools.wraps(function)
+    def quietly(*args, **kwargs):
+        with new_model_traces():
+            return function(*args, **kwargs)
+
+    return quietly
+
+
+@_quiet_new_model_traces
 def predict(model, X, batch_size):
     """``model`` applied to ``X`` batch by batch, into one preallocated array.
 

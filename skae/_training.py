@@ -41,12 +41,13 @@ def train(plan, networks, data, previous=None):
     guard = contextlib.nullcontext()
     if previous is not None:
         guard = _restored_on_failure(networks.training_model)
-    with guard:
+    with guard, _model.new_model_traces():
         state = _train(plan, networks, data, previous)
     if not plan.then_plain:
         return state
     plain = plan.plain_refit(state.z_dim_)
-    refitted = _train(plain, _model.build(plain, data), data)
+    with _model.new_model_traces():
+        refitted = _train(plain, _model.build(plain, data), data)
     # The plain codes are not nested: the ratios are those that chose z_dim_.
     return replace(refitted, explained_variance_ratio_=state.explained_variance_ratio_)
 
