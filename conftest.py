@@ -1,12 +1,17 @@
-"""Test settings shared by tests/ and the doctests in skae/."""
+"""Test settings and fixtures shared by tests/ and the doctests in skae/."""
 
 import fcntl
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-MNIST = Path(__file__).resolve().parent.parent / "shared" / "data" / "mnist"
+ROOT = Path(__file__).resolve().parent
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
+# The benchmarks run as tests, and their fresh-interpreter runner serves the
+# tests too.
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # Figures draw without a display. SciPy reads SCIPY_ARRAY_API once, at its
 # import: scikit-learn's array API estimator check needs it, so that no
@@ -33,6 +38,38 @@ def mnist_home():
             "shared data folder beside the checkout (../shared/data/mnist)"
         )
     return MNIST
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """Scikit-learn's 1,797 digits as ``(X, y)``: pixels scaled to [0, 1], float64.
+
+    Shared by every test of a session, so read-only.
+    """
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return _read_only(X / 16), _read_only(y)
+
+
+@pytest.fixture(scope="session")
+def digits32(digits):
+    """The digits' pixels as float32, the dtype of images in the wild."""
+    return _read_only(digits[0].astype("float32"))
+
+
+@pytest.fixture(scope="module")
+def small_fit(digits):
+    """A model fitted quickly on the first 300 digits, and those digits."""
+    from skae import AutoencoderTransformer
+
+    X = digits[0][:300]
+    return AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X), X
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
 
 
 @pytest.fixture(autouse=True)

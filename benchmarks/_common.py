@@ -1,11 +1,58 @@
-"""What every benchmark records beside its figures: the machine and the commit."""
+"""What every benchmark shares: its options, MNIST, the machine, the results files.
 
+A benchmark measures, gathers what it measured into a report (a dict
+holding :func:`machine`), and writes it with :func:`write_results` beside
+its markdown rendering, ``markdown(report)``.
+"""
+
+import argparse
 import datetime
 import json
 import os
 import platform
 import subprocess
 from pathlib import Path
+
+from sklearn.utils import Bunch
+
+
+def arguments(doc, *, data_home=True, quick=True):
+    """A parser of the options benchmarks share: ``--data-home``, ``--out``, ``--quick``.
+
+    ``doc`` is the script's docstring; its first line describes the script.
+    A benchmark adds its own options to the parser it gets.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if data_home:
+        parser.add_argument(
+            "--data-home", help="the MNIST folder (default: skae's data home)"
+        )
+    parser.add_argument(
+        "--out", default="benchmarks/results", help="the folder of the results files"
+    )
+    if quick:
+        parser.add_argument(
+            "--quick", action="store_true", help="a small slice, as the smoke test runs"
+        )
+    return parser
+
+
+def mnist(data_home, subset="train", n=None):
+    """The first ``n`` images of an MNIST subset (all of them with None).
+
+    A Bunch of ``data`` (flat rows), ``images`` and ``target``, each cut to
+    ``n`` rows (views, not copies).
+    """
+    from skae.datasets import load_mnist
+
+    full = load_mnist(data_home=data_home, subset=subset)
+    return Bunch(data=full.data[:n], images=full.images[:n], target=full.target[:n])
+
+
+def mnist_train_test(data_home, quick):
+    """MNIST's training and test sets: whole, or 1,000 and 500 images if ``quick``."""
+    n_train, n_test = (1_000, 500) if quick else (None, None)
+    return mnist(data_home, "train", n_train), mnist(data_home, "test", n_test)
 
 
 def machine():
@@ -43,6 +90,36 @@ def describe(machine):
     )
 
 
+def results_page(title, *blocks):
+    """A results file's markdown: ``# title``, then each block of lines after a
+    blank line."""
+    lines = [f"# {title}"]
+    for block in blocks:
+        lines += ["", *block]
+    return "\n".join(lines) + "\n"
+
+
+def summary_opening(machine, details=""):
+    """The first lines of a results file's Summary: the machine it was measured on.
+
+    ``details`` follow the machine's description in the same sentence.
+    """
+    return ["## Summary", "", f"Measured on {describe(machine)}{details}."]
+
+
+def table(header, rows):
+    """The lines of a markdown table: ``header``, its cells parted by " | ", then
+    a line for each row of cells."""
+    columns = header.split(" | ")
+    return [_table_row(columns), _table_row(["---"] * len(columns))] + [
+        _table_row(row) for row in rows
+    ]
+
+
+def _table_row(cells):
+    return "|" + "".join(f" {cell} |" if cell != "" else " |" for cell in cells)
+
+
 def _backend_version(backend):
     import importlib
 
@@ -54,22 +131,19 @@ def _backend_version(backend):
 
 def _commit():
     """The checked-out commit, with "+changes" when the tree differs from it."""
-    root = Path(__file__).resolve().parents[1]
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args],
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return None
     return commit + ("+changes" if dirty else "")

@@ -11,76 +11,27 @@ not installed are reported as such. Writes ``backends.json`` and
 fits 2,000 images for 2 epochs, as the smoke test does.
 """
 
-import argparse
 import importlib.util
-import json
-import os
-import subprocess
-import sys
+import time
 
-from _common import describe, machine, write_results
+import keras
+from _common import (
+    arguments,
+    machine,
+    mnist,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
+from _fresh import run_fresh
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
-RUN = """
-import json, time
-import keras
-from skae import AutoencoderTransformer
-from skae.datasets import load_mnist
-from skae.metrics import reconstruction_error
-
-class EpochTimes(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
-
-train = load_mnist(data_home={data_home!r}, subset="train").images[:{n_train}]
-test = load_mnist(data_home={data_home!r}, subset="test").images[:{n_test}]
-AutoencoderTransformer(10, epochs=1, random_state=0).fit(train[:512])  # warm-up
-epochs = EpochTimes()
-model = AutoencoderTransformer(10, random_state=0, callbacks=[epochs], **{params!r})
-start = time.perf_counter()
-model.fit(train)
-seconds = time.perf_counter() - start
-print(json.dumps({{
-    "backend": keras.backend.backend(),
-    "fit_s": seconds,
-    "epoch_s": epochs.seconds,
-    "epochs": model.n_iter_,
-    "compute_dtype": model.compute_dtype_,
-    "test_mse": reconstruction_error(model, test),
-}}))
-"""
-
-
-def run(backend, data_home, quick):
-    if importlib.util.find_spec(BACKENDS[backend]) is None:
-        return {"backend": backend, "not installed": True}
-    code = RUN.format(
-        data_home=data_home,
-        n_train=2000 if quick else 60000,
-        n_test=500 if quick else 10000,
-        params={"epochs": 2} if quick else {},
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home")
-    parser.add_argument("--out", default="benchmarks/results")
+    parser = arguments(__doc__)
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS))
-    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     report = {"machine": machine(), "runs": []}
     for backend in args.backends:
@@ -90,38 +41,92 @@ def main(argv=None):
     return report
 
 
+def run(backend, data_home, quick):
+    if importlib.util.find_spec(BACKENDS[backend]) is None:
+        return {"backend": backend, "not installed": True}
+    return run_fresh(
+        "backends",
+        "default_fit",
+        env={"KERAS_BACKEND": backend},
+        data_home=data_home,
+        n_train=2000 if quick else None,
+        n_test=500 if quick else None,
+        params={"epochs": 2} if quick else {},
+    )
+
+
+def default_fit(data_home, n_train, n_test, params):
+    """A warm-up, then the timed default fit; in a fresh interpreter, as
+    Keras reads ``KERAS_BACKEND`` when it is first imported."""
+    from skae import AutoencoderTransformer
+    from skae.metrics import reconstruction_error
+
+    train = mnist(data_home, "train", n_train).images
+    test = mnist(data_home, "test", n_test).images
+    AutoencoderTransformer(10, epochs=1, random_state=0).fit(train[:512])  # warm-up
+    epochs = EpochTimes()
+    model = AutoencoderTransformer(10, random_state=0, callbacks=[epochs], **params)
+    start = time.perf_counter()
+    model.fit(train)
+    seconds = time.perf_counter() - start
+    return {
+        "backend": keras.backend.backend(),
+        "fit_s": seconds,
+        "epoch_s": epochs.seconds,
+        "epochs": model.n_iter_,
+        "compute_dtype": model.compute_dtype_,
+        "test_mse": reconstruction_error(model, test),
+    }
+
+
+class EpochTimes(keras.callbacks.Callback):
+    """The seconds of each epoch."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.start)
+
+
 def markdown(report):
-    lines = [
-        "# The default fit under each Keras backend",
-        "",
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}.",
-        "",
-        "| backend | compute dtype | median epoch s | fit s | epochs | test MSE |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
+    header = "backend | compute dtype | median epoch s | fit s | epochs | test MSE"
+    rows = []
     for r in report["runs"]:
         if r.get("not installed"):
-            lines.append(f"| {r['backend']} | not installed | | | | |")
+            rows.append([r["backend"], "not installed", "", "", "", ""])
             continue
         median = sorted(r["epoch_s"])[len(r["epoch_s"]) // 2]
-        lines.append(
-            f"| {r['backend']} | {r['compute_dtype']} | {median:.1f} "
-            f"| {r['fit_s']:.0f} | {r['epochs']} | {r['test_mse']:.5f} |"
+        rows.append(
+            [
+                r["backend"],
+                r["compute_dtype"],
+                f"{median:.1f}",
+                f"{r['fit_s']:.0f}",
+                r["epochs"],
+                f"{r['test_mse']:.5f}",
+            ]
         )
     ran = [r for r in report["runs"] if not r.get("not installed")]
+    comparison = []
     if len(ran) > 1:
         fastest = min(ran, key=lambda r: r["fit_s"])
         slowest = max(ran, key=lambda r: r["fit_s"])
-        lines += [
-            "",
+        speed = slowest["fit_s"] / fastest["fit_s"]
+        sentence = (
             f"Fastest default fit on this machine: {fastest['backend']}, "
-            f"{slowest['fit_s'] / fastest['fit_s']:.2f}x faster than "
-            f"{slowest['backend']}.",
-        ]
-    lines.append("")
-    return "\n".join(lines)
+            f"{speed:.2f}x faster than {slowest['backend']}."
+        )
+        comparison = [[sentence]]
+    return results_page(
+        "The default fit under each Keras backend",
+        summary_opening(report["machine"]),
+        table(header, rows),
+        *comparison,
+    )
 
 
 if __name__ == "__main__":

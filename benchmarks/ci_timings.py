@@ -14,7 +14,6 @@ of the timed run: the README quotes the file this script is about to write,
 so the clone cannot hold it yet. It takes a fraction of a second.
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import describe, machine, write_results
+from _common import arguments, machine, results_page, summary_opening, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 # The environment of a user's shell: importing TensorFlow (machine() does)
@@ -42,16 +41,20 @@ README_CHECK = "tests/test_docs.py::test_readme_quotes_the_results_files_word_fo
 
 def timed_shell(command, cwd, env=SHELL_ENV):
     start = time.perf_counter()
+    # A failing command is a figure to report, its exit status, not an error.
     result = subprocess.run(
-        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, env=env
+        ["bash", "-c", command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     return result, time.perf_counter() - start
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/results")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, data_home=False, quick=False).parse_args(argv)
     report = {"machine": machine()}
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "main"
@@ -65,7 +68,11 @@ def main(argv=None):
             "returncode": result.returncode,
             "compare_seconds": _compare_seconds(result.stdout),
             "verdict": next(
-                (line for line in result.stdout.splitlines() if line.startswith("Verdict")),
+                (
+                    line
+                    for line in result.stdout.splitlines()
+                    if line.startswith("Verdict")
+                ),
                 None,
             ),
         }
@@ -76,9 +83,13 @@ def main(argv=None):
             "returncode": result.returncode,
             "phases": {
                 key: int(value)
-                for key, value in re.findall(r"^(\w[\w ]*) finished after (\d+) s$", result.stdout, re.M)
+                for key, value in re.findall(
+                    r"^(\w[\w ]*) finished after (\d+) s$", result.stdout, re.MULTILINE
+                )
             },
-            "pytest_summaries": re.findall(r"^=+ (.* in [\d.]+s.*) =+$", result.stdout, re.M),
+            "pytest_summaries": re.findall(
+                r"^=+ (.* in [\d.]+s.*) =+$", result.stdout, re.MULTILINE
+            ),
             "tail": result.stdout[-3000:] + result.stderr[-3000:],
         }
     write_results(args.out, "ci_timings", report, markdown(report))
@@ -87,7 +98,7 @@ def main(argv=None):
 
 def _compare_seconds(output):
     """The seconds skae compare itself reported, summed over its fits."""
-    return sum(float(s) for s in re.findall(r"\(([\d.]+) s\)$", output, re.M))
+    return sum(float(s) for s in re.findall(r"\(([\d.]+) s\)$", output, re.MULTILINE))
 
 
 # What each phase of .ci/run does, as the README names it.
@@ -115,14 +126,11 @@ def phase_durations(finished_after):
 def markdown(report):
     ci, job = report["ci"], report["main_job"]
     lines = [
-        "# The README's commands on a fresh clone",
-        "",
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}.",
-        "",
-        f"- main job (install and `skae compare`): {job['seconds'] / 60:.1f} min, "
-        f"exit status {job['returncode']}; its fits took {job['compare_seconds']:.0f} s",
+        (
+            f"- main job (install and `skae compare`): {job['seconds'] / 60:.1f} "
+            f"min, exit status {job['returncode']}; its fits took "
+            f"{job['compare_seconds']:.0f} s"
+        ),
         f"  - {job['verdict']}",
         f"- `.ci/run`: {ci['seconds'] / 60:.1f} min, exit status {ci['returncode']}",
     ]
@@ -130,8 +138,11 @@ def markdown(report):
         lines.append(f"  - {PHASES.get(phase, phase)}: {seconds / 60:.1f} min")
     for run, summary in zip(PYTEST_RUNS, ci["pytest_summaries"]):
         lines.append(f"  - pytest, {run}: {summary}")
-    lines.append("")
-    return "\n".join(lines)
+    return results_page(
+        "The README's commands on a fresh clone",
+        summary_opening(report["machine"]),
+        lines,
+    )
 
 
 if __name__ == "__main__":

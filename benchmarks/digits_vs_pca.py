@@ -11,9 +11,16 @@ LogisticRegression for each. Writes ``digits_vs_pca.json`` and
 ``--quick`` trains for two epochs on 300 digits, as the smoke test does.
 """
 
-import argparse
 import time
 
+from _common import (
+    arguments,
+    machine,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
@@ -24,14 +31,9 @@ from sklearn.preprocessing import MinMaxScaler
 from skae import AutoencoderTransformer
 from skae.metrics import reconstruction_error
 
-from _common import describe, machine, write_results
-
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, data_home=False).parse_args(argv)
     X, y = load_digits(return_X_y=True)
     params = {"random_state": 0}
     if args.quick:
@@ -62,24 +64,29 @@ def main(argv=None):
         )
         print(rows[-1], flush=True)
     report = {"machine": machine(), "n_samples": len(X), "rows": rows}
-    lines = [
-        "# Digits: the autoencoder's defaults against PCA",
-        "",
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}.",
-        "",
-        "| reducer | test MSE | fit s | 3-fold accuracy, MinMaxScaler -> reducer "
-        "-> LogisticRegression |",
-        "| --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| `{r['reducer']}` | {r['test_mse']:.4f} | {r['fit_s']:.1f} "
-        f"| {r['accuracy_3_fold']:.3f} |"
-        for r in rows
-    ]
-    write_results(args.out, "digits_vs_pca", report, "\n".join(lines) + "\n")
+    write_results(args.out, "digits_vs_pca", report, markdown(report))
     return report
+
+
+def markdown(report):
+    header = (
+        "reducer | test MSE | fit s | "
+        "3-fold accuracy, MinMaxScaler -> reducer -> LogisticRegression"
+    )
+    rows = [
+        [
+            f"`{r['reducer']}`",
+            f"{r['test_mse']:.4f}",
+            f"{r['fit_s']:.1f}",
+            f"{r['accuracy_3_fold']:.3f}",
+        ]
+        for r in report["rows"]
+    ]
+    return results_page(
+        "Digits: the autoencoder's defaults against PCA",
+        summary_opening(report["machine"]),
+        table(header, rows),
+    )
 
 
 if __name__ == "__main__":

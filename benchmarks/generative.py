@@ -7,19 +7,24 @@ Writes ``generative.json`` and ``generative.md`` into ``--out``
 runs on a small slice in about a minute (the smoke test does).
 """
 
-import argparse
 import time
 
 import numpy as np
+from _common import (
+    arguments,
+    machine,
+    mnist_train_test,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from skae import AutoencoderTransformer
-from skae.datasets import load_mnist
 from skae.metrics import reconstruction_error
-
-from _common import describe, machine, write_results
 
 
 def denoising(X_train, X_test, z_dim, epochs, seed):
@@ -109,68 +114,55 @@ def anomaly(X_train, y_train, X_test, y_test, z_dim, epochs, seed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home")
-    parser.add_argument("--out", default="benchmarks/results")
+    parser = arguments(__doc__)
     parser.add_argument(
         "--epochs", type=int, help="epoch budget of every fit (default: auto)"
     )
     parser.add_argument("--z-dim", type=int, default=10)
-    parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-
-    train = load_mnist(data_home=args.data_home, subset="train")
-    test = load_mnist(data_home=args.data_home, subset="test")
-    n_train, n_test, epochs = (
-        (1_000, 500, 1) if args.quick else (60_000, 10_000, args.epochs or "auto")
-    )
-    X_train, y_train = train.data[:n_train], train.target[:n_train]
-    X_test, y_test = test.data[:n_test], test.target[:n_test]
-
+    train, test = mnist_train_test(args.data_home, args.quick)
+    epochs = 1 if args.quick else args.epochs or "auto"
     start = time.perf_counter()
     report = {
         "machine": machine(),
         "setup": {
-            "n_train": n_train,
-            "n_test": n_test,
+            "n_train": len(train.data),
+            "n_test": len(test.data),
             "epochs": epochs,
             "z_dim": args.z_dim,
         },
         "denoising_mse_vs_clean (noise std 0.5)": denoising(
-            X_train, X_test, args.z_dim, epochs, 0
+            train.data, test.data, args.z_dim, epochs, 0
         ),
-        "sampling (z_dim=2, 1000 samples)": sampling(X_train, y_train, epochs, 1000, 0),
+        "sampling (z_dim=2, 1000 samples)": sampling(
+            train.data, train.target, epochs, 1000, 0
+        ),
         "anomaly_roc_auc (train 0-4, flag 5-9)": anomaly(
-            X_train, y_train, X_test, y_test, args.z_dim, epochs, 0
+            train.data, train.target, test.data, test.target, args.z_dim, epochs, 0
         ),
     }
     report["setup"]["seconds"] = round(time.perf_counter() - start, 1)
-
-    lines = [
-        "# Beyond reconstruction on MNIST",
-        "",
-        *summary(report),
-        "",
-        "## All figures",
-    ]
-    for section, values in list(report.items())[2:]:
-        lines += ["", f"### {section}", "", *_table(values)]
-    write_results(args.out, "generative", report, "\n".join(lines) + "\n")
+    write_results(args.out, "generative", report, markdown(report))
     return report
+
+
+def markdown(report):
+    figures = [
+        [f"### {section}", "", *_table(values)]
+        for section, values in list(report.items())[2:]
+    ]
+    return results_page(
+        "Beyond reconstruction on MNIST", summary(report), ["## All figures"], *figures
+    )
 
 
 def _table(values):
     """A markdown table: one value per row, or a column per model's figures."""
     models = list(values.values())
     if not isinstance(models[0], dict):
-        rows = [f"| {name} | {value} |" for name, value in values.items()]
-        return ["| | value |", "| --- | --- |", *rows]
-    header = ["| | " + " | ".join(values) + " |", "|" + " --- |" * (len(values) + 1)]
-    rows = [
-        f"| {figure} | " + " | ".join(str(model[figure]) for model in models) + " |"
-        for figure in models[0]
-    ]
-    return header + rows
+        return table(" | value", values.items())
+    rows = [[figure, *(model[figure] for model in models)] for figure in models[0]]
+    return table(" | ".join(["", *values]), rows)
 
 
 def summary(report):
@@ -180,31 +172,52 @@ def summary(report):
     sampling = report["sampling (z_dim=2, 1000 samples)"]
     plain, variational = sampling.values()
     auc = report["anomaly_roc_auc (train 0-4, flag 5-9)"]
+    rows = [
+        [
+            "denoising: MSE against clean images, inputs with Gaussian noise std 0.5",
+            f"{denoising['denoising autoencoder']:.4f} (denoising AE)",
+            f"{denoising['PCA']:.4f}",
+            (
+                f"plain AE {denoising['plain autoencoder']:.4f}; "
+                f"the noisy input {denoising['noisy input itself']:.4f}"
+            ),
+        ],
+        [
+            "anomaly: ROC AUC flagging digits 5-9 after training on 0-4",
+            f"{auc['autoencoder']:.3f}",
+            f"{auc['PCA']:.3f}",
+            "",
+        ],
+        [
+            (
+                "sampling, z_dim=2, 1000 samples: share classified with confidence "
+                "> 0.9 by logistic regression on pixels"
+            ),
+            f"plain {plain['confident_share']:.3f}",
+            "",
+            f"variational {variational['confident_share']:.3f}",
+        ],
+        [
+            "sampling: class balance (entropy of predicted classes / log 10)",
+            f"plain {plain['class_balance_entropy']:.3f}",
+            "",
+            f"variational {variational['class_balance_entropy']:.3f}",
+        ],
+        [
+            "sampling: digits found in the decoded 10x10 grid",
+            f"plain {len(plain['digits_in_10x10_grid'])} of 10",
+            "",
+            f"variational {len(variational['digits_in_10x10_grid'])} of 10",
+        ],
+    ]
+    details = (
+        f": {setup['n_train']:,} training and {setup['n_test']:,} test images, "
+        f"z_dim={setup['z_dim']} unless stated, epochs={setup['epochs']}"
+    )
     return [
-        "## Summary",
+        *summary_opening(report["machine"], details),
         "",
-        f"Measured on {describe(report['machine'])}: {setup['n_train']:,} "
-        f"training and {setup['n_test']:,} test images, z_dim={setup['z_dim']} "
-        f"unless stated, epochs={setup['epochs']}.",
-        "",
-        "| | autoencoder | PCA | other |",
-        "| --- | --- | --- | --- |",
-        f"| denoising: MSE against clean images, inputs with Gaussian noise "
-        f"std 0.5 | {denoising['denoising autoencoder']:.4f} (denoising AE) "
-        f"| {denoising['PCA']:.4f} | plain AE {denoising['plain autoencoder']:.4f}; "
-        f"the noisy input {denoising['noisy input itself']:.4f} |",
-        f"| anomaly: ROC AUC flagging digits 5-9 after training on 0-4 "
-        f"| {auc['autoencoder']:.3f} | {auc['PCA']:.3f} | |",
-        f"| sampling, z_dim=2, 1000 samples: share classified with confidence "
-        f"> 0.9 by logistic regression on pixels | plain "
-        f"{plain['confident_share']:.3f} | | variational "
-        f"{variational['confident_share']:.3f} |",
-        f"| sampling: class balance (entropy of predicted classes / log 10) "
-        f"| plain {plain['class_balance_entropy']:.3f} | | variational "
-        f"{variational['class_balance_entropy']:.3f} |",
-        f"| sampling: digits found in the decoded 10x10 grid | plain "
-        f"{len(plain['digits_in_10x10_grid'])} of 10 | | variational "
-        f"{len(variational['digits_in_10x10_grid'])} of 10 |",
+        *table(" | autoencoder | PCA | other", rows),
     ]
 
 

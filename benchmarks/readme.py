@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK = re.compile(
     r"(<!-- results: (?P<source>\S+?)#(?P<section>[^>]+?) -->\n)(?P<body>.*?)"
     r"(<!-- end results -->)",
-    re.S,
+    re.DOTALL,
 )
 
 

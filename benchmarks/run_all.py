@@ -24,31 +24,28 @@ in this process, so that figures compare across machines. Measured:
 test does). Run nothing else on the machine meanwhile.
 """
 
-import argparse
 import json
-import subprocess
-import sys
 import time
 from functools import partial
 from pathlib import Path
 
 import numpy as np
+from _common import (
+    arguments,
+    machine,
+    mnist,
+    mnist_train_test,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
+from _fresh import memory_mb, run_fresh
 from sklearn.decomposition import PCA
 
 from skae import AutoencoderTransformer
-from skae.datasets import load_mnist
 from skae.metrics import reconstruction_error
 
-from _common import describe, machine, write_results
-
-TUTORIAL = {
-    "architecture": "tutorial",
-    "optimizer": "rmsprop",
-    "learning_rate": 3e-4,
-    "learning_rate_schedule": "constant",
-    "batch_size": 64,
-    "compute_dtype": "float32",
-}
 PREVIOUS_DEFAULTS = {
     "init": "random",
     "output_activation": "sigmoid",
@@ -94,8 +91,8 @@ def _curve_callback(X_test, stop_after=None):
     return curve
 
 
-def tutorial_by_hand(X_train, X_test, epochs):
-    """The tutorial's recipe in plain Keras: seconds per epoch and its curve."""
+def tutorial_model():
+    """The tutorial's network, compiled with its optimizer, in plain Keras."""
     import keras
 
     from skae.architectures import tutorial_autoencoder
@@ -104,6 +101,12 @@ def tutorial_by_hand(X_train, X_test, epochs):
     inputs = keras.Input((28, 28, 1))
     model = keras.Model(inputs, decoder(encoder(inputs)))
     model.compile(keras.optimizers.RMSprop(3e-4), "mean_squared_error")
+    return model
+
+
+def tutorial_by_hand(X_train, X_test, epochs):
+    """The tutorial's recipe in plain Keras: seconds per epoch and its curve."""
+    model = tutorial_model()
     images = X_train.reshape(-1, 28, 28, 1)
     model.fit(images[:256], images[:256], batch_size=64, epochs=1, verbose=0)
     seconds, points, elapsed = [], [], 0.0
@@ -148,8 +151,6 @@ def fit_overhead(X, repeats):
     validation split, no early stopping; both interleaved ``repeats``
     times after a warm-up, the fastest of each compared.
     """
-    import keras
-
     from skae.architectures import tutorial_autoencoder
 
     def ours(X):
@@ -168,10 +169,7 @@ def fit_overhead(X, repeats):
         ).fit(X)
 
     def by_hand(X):
-        encoder, decoder = tutorial_autoencoder((28, 28, 1), 10, seed=0)
-        inputs = keras.Input((28, 28, 1))
-        model = keras.Model(inputs, decoder(encoder(inputs)))
-        model.compile(keras.optimizers.RMSprop(3e-4), "mean_squared_error")
+        model = tutorial_model()
         images = X.reshape(-1, 28, 28, 1)
         model.fit(images, images, batch_size=64, epochs=1, shuffle=True, verbose=0)
 
@@ -214,56 +212,50 @@ def throughput(X_train, X_test):
     return results
 
 
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across
-# exec, so a child would report this (large) process's peak.
-MEMORY_RUN = """
-from skae import AutoencoderTransformer
-from skae.datasets import load_mnist
-def peak_mb():
-    with open("/proc/self/status") as f:
-        return int(next(l for l in f if l.startswith("VmHWM")).split()[1]) / 1024
-X = load_mnist(data_home={data_home!r}).images[:{n}]
-before = peak_mb()
-AutoencoderTransformer(10, epochs=1, random_state=0).fit(X)
-print(before, peak_mb())
-"""
-
-
 def memory(data_home, n):
     """Peak RSS of a default fit (1 epoch) in a fresh interpreter, and of 1,000 images."""
     results = {"data_mb": n * 784 * 4 / 2**20}
     for label, size in [("full", n), ("1000 images", 1000)]:
-        out = subprocess.run(
-            [sys.executable, "-c", MEMORY_RUN.format(data_home=data_home, n=size)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        results[f"peak_rss_mb_after_loading ({label})"] = float(out[-2])
-        results[f"peak_rss_mb_after_fit ({label})"] = float(out[-1])
+        peaks = run_fresh("run_all", "fit_memory", data_home=data_home, n=size)
+        results[f"peak_rss_mb_after_loading ({label})"] = peaks["after_loading"]
+        results[f"peak_rss_mb_after_fit ({label})"] = peaks["after_fit"]
     return results
 
 
+def fit_memory(data_home, n):
+    """Peak resident memory after loading ``n`` images, and after a default fit
+    of one epoch on them; in a fresh interpreter, so that the peaks are its own."""
+    X = mnist(data_home, "train", n).images
+    after_loading = memory_mb("VmHWM")
+    AutoencoderTransformer(10, epochs=1, random_state=0).fit(X)
+    return {"after_loading": after_loading, "after_fit": memory_mb("VmHWM")}
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home")
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--quick", action="store_true")
+    parser = arguments(__doc__)
     parser.add_argument(
         "--render",
         metavar="JSON",
         help="only rewrite the markdown and the figure from a performance.json",
     )
     args = parser.parse_args(argv)
-    if args.render:
-        report = json.loads(Path(args.render).read_text())
-        report["pca"] = {int(z): mse for z, mse in report["pca"].items()}
-        return _write(report, Path(args.out))
+    report = read(args.render) if args.render else measure(args)
+    write_results(args.out, "performance", report, markdown(report))
+    figure(report).savefig(Path(args.out) / "time_to_quality.png", dpi=110)
+    return report
 
-    train = load_mnist(data_home=args.data_home, subset="train")
-    test = load_mnist(data_home=args.data_home, subset="test")
-    n_train = 1_000 if args.quick else len(train.data)
-    X_train, X_test = train.data[:n_train], test.data[: 500 if args.quick else None]
+
+def read(path):
+    """A performance.json as :func:`measure` made it (JSON keys are strings)."""
+    report = json.loads(Path(path).read_text())
+    report["pca"] = {int(z): mse for z, mse in report["pca"].items()}
+    return report
+
+
+def measure(args):
+    train, test = mnist_train_test(args.data_home, args.quick)
+    X_train, X_test = train.data, test.data
+    n_train = len(X_train)
     z_dims = [10] if args.quick else [2, 10, 30]
     epochs = 2 if args.quick else 10
 
@@ -298,77 +290,77 @@ def main(argv=None):
     report["previous_defaults"]["fit_tutorial_epochs"] = (
         report["previous_defaults"]["fit_s"] / unit
     )
-    return _write(report, Path(args.out))
-
-
-def _write(report, out):
-    write_results(out, "performance", report, markdown(report))
-    figure(report).savefig(out / "time_to_quality.png", dpi=110)
     return report
 
 
 def markdown(report):
     pca = report["pca"]
-    lines = [
-        "# skae time to quality on MNIST",
-        "",
-        *summary(report),
-        "",
-        "## Default fits",
-        "",
-        "| recipe | z_dim | test MSE | PCA | PCA / skae | fit s | tutorial epochs "
-        "| epochs run (budget, kept) | batch | dtype |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    header = (
+        "recipe | z_dim | test MSE | PCA | PCA / skae | fit s | "
+        "tutorial epochs | epochs run (budget, kept) | batch | dtype"
+    )
+    fits = [("defaults", r) for r in report["defaults"]]
+    fits.append(("defaults, float32", report["defaults_float32"]))
+    rows = [
+        [
+            name,
+            r["z_dim"],
+            f"{r['test_mse']:.5f}",
+            f"{pca[r['z_dim']]:.4f}",
+            f"{pca[r['z_dim']] / r['test_mse']:.2f}",
+            f"{r['fit_s']:.0f}",
+            f"{r['fit_tutorial_epochs']:.1f}",
+            f"{r['epochs']} ({r['max_epochs']}, {r['best_epoch']})",
+            r["batch_size"],
+            r["compute_dtype"],
+        ]
+        for name, r in fits
     ]
-    rows = [("defaults", r) for r in report["defaults"]]
-    rows.append(("defaults, float32", report["defaults_float32"]))
-    for name, r in rows:
-        reference = pca[r["z_dim"]]
-        lines.append(
-            f"| {name} | {r['z_dim']} | {r['test_mse']:.5f} | {reference:.4f} "
-            f"| {reference / r['test_mse']:.2f} | {r['fit_s']:.0f} "
-            f"| {r['fit_tutorial_epochs']:.1f} "
-            f"| {r['epochs']} ({r['max_epochs']}, {r['best_epoch']}) "
-            f"| {r['batch_size']} | {r['compute_dtype']} |"
-        )
-    previous = report["previous_defaults"]
-    tutorial = report["tutorial"]
-    lines += [
-        "",
-        "## Curves (test MSE after each epoch, seconds of training)",
-        "",
-        f"- tutorial recipe by hand: {_points(tutorial['curve'])}",
-        f"- previous defaults, z_dim=10: {_points(previous['curve'])}",
-    ]
-    lines += [
-        f"- defaults, z_dim={r['z_dim']}: {_points(r['curve'])}"
-        for r in report["defaults"]
-    ]
+    previous, tutorial = report["previous_defaults"], report["tutorial"]
     f = report["fit_overhead"]
-    lines += [
-        "",
-        "## Fit overhead (the tutorial's network as a callable, 1 epoch)",
-        "",
-        f"{f['n_images']} images, no validation split; each run in seconds, "
-        "the ratio of the fastest runs.",
-        "",
-        "| skae fit s | Keras model.fit s | ratio |",
-        "| --- | --- | --- |",
-        f"| {_seconds(f['skae_fit_s'])} | {_seconds(f['keras_fit_s'])} "
-        f"| {f['ratio']:.3f} |",
-        "",
-        "## Throughput (images per second, best of 3 calls)",
-        "",
-        "| call | images/s |",
-        "| --- | --- |",
+    overhead = [
+        _seconds(f["skae_fit_s"]),
+        _seconds(f["keras_fit_s"]),
+        f"{f['ratio']:.3f}",
     ]
-    lines += [
-        f"| {k} | {v:,.0f} |" for k, v in report["throughput_images_per_s"].items()
-    ]
-    lines += ["", "## Memory of a default fit (1 epoch)", "", "| | MB |", "| --- | --- |"]
-    lines += [f"| {k} | {v:.0f} |" for k, v in report["memory"].items()]
-    lines.append("")
-    return "\n".join(lines)
+    throughput = report["throughput_images_per_s"]
+    return results_page(
+        "skae time to quality on MNIST",
+        summary(report),
+        ["## Default fits", "", *table(header, rows)],
+        [
+            "## Curves (test MSE after each epoch, seconds of training)",
+            "",
+            f"- tutorial recipe by hand: {_points(tutorial['curve'])}",
+            f"- previous defaults, z_dim=10: {_points(previous['curve'])}",
+            *(
+                f"- defaults, z_dim={r['z_dim']}: {_points(r['curve'])}"
+                for r in report["defaults"]
+            ),
+        ],
+        [
+            "## Fit overhead (the tutorial's network as a callable, 1 epoch)",
+            "",
+            (
+                f"{f['n_images']} images, no validation split; each run in "
+                "seconds, the ratio of the fastest runs."
+            ),
+            "",
+            *table("skae fit s | Keras model.fit s | ratio", [overhead]),
+        ],
+        [
+            "## Throughput (images per second, best of 3 calls)",
+            "",
+            *table(
+                "call | images/s", [[k, f"{v:,.0f}"] for k, v in throughput.items()]
+            ),
+        ],
+        [
+            "## Memory of a default fit (1 epoch)",
+            "",
+            *table(" | MB", [[k, f"{v:.0f}"] for k, v in report["memory"].items()]),
+        ],
+    )
 
 
 def summary(report):
@@ -377,45 +369,57 @@ def summary(report):
     pca = report["pca"]
     tutorial = report["tutorial"]
     tutorial_s, tutorial_mse = tutorial["curve"][-1]
-    lines = [
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}: {report['n_train']:,} "
-        f"training images, {report['n_test']:,} test images.",
-        "",
-        "| z_dim | PCA test MSE | skae default fit: test MSE | PCA / skae "
-        "| fit time, tutorial epochs | fit s | epochs run (kept) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+    header = (
+        "z_dim | PCA test MSE | skae default fit: test MSE | PCA / skae | "
+        "fit time, tutorial epochs | fit s | epochs run (kept)"
+    )
+    rows = [
+        [
+            r["z_dim"],
+            f"{pca[r['z_dim']]:.4f}",
+            f"{r['test_mse']:.5f}",
+            f"{pca[r['z_dim']] / r['test_mse']:.2f}",
+            f"{r['fit_tutorial_epochs']:.1f}",
+            f"{r['fit_s']:.0f}",
+            f"{r['epochs']} ({r['best_epoch']})",
+        ]
+        for r in report["defaults"]
     ]
-    for r in report["defaults"]:
-        lines.append(
-            f"| {r['z_dim']} | {pca[r['z_dim']]:.4f} | {r['test_mse']:.5f} "
-            f"| {pca[r['z_dim']] / r['test_mse']:.2f} "
-            f"| {r['fit_tutorial_epochs']:.1f} | {r['fit_s']:.0f} "
-            f"| {r['epochs']} ({r['best_epoch']}) |"
-        )
     default_10 = next(r for r in report["defaults"] if r["z_dim"] == 10)
     full = report["defaults_float32"]
     overhead = report["fit_overhead"]
     peak = report["memory"]["peak_rss_mb_after_fit (full)"]
-    lines += [
+    return [
+        *summary_opening(
+            report["machine"],
+            f": {report['n_train']:,} training images, {report['n_test']:,} test images",
+        ),
         "",
-        f"- One tutorial epoch took {unit:.1f} s. The tutorial's recipe reached "
-        f"{tutorial_mse:.4f} at z_dim=10 after {len(tutorial['curve'])} epochs "
-        f"({tutorial_s / unit:.1f} tutorial epochs); skae's default fit "
-        f"reached {default_10['test_mse']:.5f} in "
-        f"{default_10['fit_tutorial_epochs']:.1f}.",
-        f"- bfloat16 against float32 at z_dim=10: test MSE "
-        f"{default_10['test_mse']:.5f} against {full['test_mse']:.5f}, fit "
-        f"{default_10['fit_s']:.0f} s against {full['fit_s']:.0f} s "
-        f"({default_10['compute_dtype']} chosen here).",
-        f"- Fit overhead against the same network trained by hand with "
-        f"`model.fit` (1 epoch, {overhead['n_images']:,} images, fastest of "
-        f"{len(overhead['skae_fit_s'])} runs each): {overhead['ratio']:.3f}.",
-        f"- Peak resident memory of a default fit on {report['n_train']:,} "
-        f"images, in a fresh interpreter: {peak:,.0f} MB.",
+        *table(header, rows),
+        "",
+        (
+            f"- One tutorial epoch took {unit:.1f} s. The tutorial's recipe reached "
+            f"{tutorial_mse:.4f} at z_dim=10 after {len(tutorial['curve'])} epochs "
+            f"({tutorial_s / unit:.1f} tutorial epochs); skae's default fit "
+            f"reached {default_10['test_mse']:.5f} in "
+            f"{default_10['fit_tutorial_epochs']:.1f}."
+        ),
+        (
+            f"- bfloat16 against float32 at z_dim=10: test MSE "
+            f"{default_10['test_mse']:.5f} against {full['test_mse']:.5f}, fit "
+            f"{default_10['fit_s']:.0f} s against {full['fit_s']:.0f} s "
+            f"({default_10['compute_dtype']} chosen here)."
+        ),
+        (
+            f"- Fit overhead against the same network trained by hand with "
+            f"`model.fit` (1 epoch, {overhead['n_images']:,} images, fastest of "
+            f"{len(overhead['skae_fit_s'])} runs each): {overhead['ratio']:.3f}."
+        ),
+        (
+            f"- Peak resident memory of a default fit on {report['n_train']:,} "
+            f"images, in a fresh interpreter: {peak:,.0f} MB."
+        ),
     ]
-    return lines
 
 
 def _points(curve):

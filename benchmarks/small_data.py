@@ -11,11 +11,18 @@ guide's table), with the machine and commit.
 ``--quick`` runs two rows, as the smoke test does.
 """
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import (
+    arguments,
+    machine,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
 from sklearn import datasets
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
@@ -23,8 +30,6 @@ from sklearn.preprocessing import StandardScaler
 
 from skae import AutoencoderTransformer
 from skae.metrics import reconstruction_error
-
-from _common import describe, machine, write_results
 
 
 def low_rank_gaussian(n=600, n_features=20, rank=4, seed=0):
@@ -49,7 +54,9 @@ def load(name):
     if name == "s-curve":
         return datasets.make_s_curve(600, noise=0.05, random_state=0)[0], "standardise"
     if name == "swiss roll":
-        return datasets.make_swiss_roll(600, noise=0.1, random_state=0)[0], "standardise"
+        return datasets.make_swiss_roll(600, noise=0.1, random_state=0)[
+            0
+        ], "standardise"
     if name == "low-rank Gaussian":
         return low_rank_gaussian(), "standardise"
     raise ValueError(name)
@@ -100,38 +107,38 @@ def run_case(name, z_dim):
 
 
 def markdown(report):
-    lines = [
-        "# skae defaults against PCA on small data",
-        "",
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}.",
-        "",
-        "| data | n | features | z_dim | PCA test MSE | autoencoder test MSE "
-        "| PCA / AE | AE fit s | epochs (best) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    header = (
+        "data | n | features | z_dim | PCA test MSE | autoencoder test MSE | "
+        "PCA / AE | AE fit s | epochs (best)"
+    )
+    rows = [
+        [
+            r["data"],
+            r["n_samples"],
+            r["n_features"],
+            r["z_dim"],
+            f"{r['pca_mse']:.4g}",
+            f"{r['autoencoder_mse']:.4g}",
+            f"{r['pca_over_autoencoder']:.3f}",
+            f"{r['fit_seconds']:.1f}",
+            f"{r['epochs']} ({r['best_epoch']})",
+        ]
+        for r in report["rows"]
     ]
-    for r in report["rows"]:
-        lines.append(
-            f"| {r['data']} | {r['n_samples']} | {r['n_features']} | {r['z_dim']} "
-            f"| {r['pca_mse']:.4g} | {r['autoencoder_mse']:.4g} "
-            f"| {r['pca_over_autoencoder']:.3f} | {r['fit_seconds']:.1f} "
-            f"| {r['epochs']} ({r['best_epoch']}) |"
-        )
-    lines += [
-        "",
+    ratios = (
         f"Geometric mean of PCA / AE: {report['geometric_mean_ratio']:.3f}; "
-        f"worst: {report['worst_ratio']:.3f}.",
-        "",
-    ]
-    return "\n".join(lines)
+        f"worst: {report['worst_ratio']:.3f}."
+    )
+    return results_page(
+        "skae defaults against PCA on small data",
+        summary_opening(report["machine"]),
+        table(header, rows),
+        [ratios],
+    )
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, data_home=False).parse_args(argv)
     cases = [("iris", 2), ("low-rank Gaussian", 4)] if args.quick else CASES
     rows = []
     for name, z_dim in cases:
@@ -145,11 +152,11 @@ def main(argv=None):
         "worst_ratio": float(ratios.min()),
     }
     write_results(args.out, "small_data", report, markdown(report))
-    table(rows).to_csv(Path(args.out) / "small_data.csv", index=False)
+    user_guide_table(rows).to_csv(Path(args.out) / "small_data.csv", index=False)
     return report
 
 
-def table(rows):
+def user_guide_table(rows):
     """The user guide's table (docs/user_guide/why.rst includes the CSV)."""
     import pandas as pd
 

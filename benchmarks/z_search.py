@@ -12,9 +12,17 @@ with the wall time, the chosen z_dim and the scores of both. ``--quick``
 searches z_dim in {2, 10, 30} on 600 images for 2 epochs, for the smoke test.
 """
 
-import argparse
 import time
 
+from _common import (
+    arguments,
+    machine,
+    mnist,
+    results_page,
+    summary_opening,
+    table,
+    write_results,
+)
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
@@ -22,9 +30,6 @@ from sklearn.pipeline import Pipeline
 
 from skae import AutoencoderTransformer
 from skae._plan import make_plan
-from skae.datasets import load_mnist
-
-from _common import describe, machine, write_results
 
 Z_DIMS = [2, 5, 10, 20, 30]
 
@@ -61,15 +66,11 @@ def searches(z_dims, max_epochs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home")
-    parser.add_argument("--out", default="benchmarks/results")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__).parse_args(argv)
     n = 600 if args.quick else 10_000
     z_dims = Z_DIMS[::2] if args.quick else Z_DIMS
-    train = load_mnist(data_home=args.data_home, subset="train")
-    X, y = train.data[:n], train.target[:n]
+    train = mnist(args.data_home, "train", n)
+    X, y = train.data, train.target
     # The epochs a default fit gets on one training fold: the halving
     # search's largest budget, so both end with equally trained candidates.
     estimator = AutoencoderTransformer()
@@ -95,31 +96,28 @@ def main(argv=None):
 
 
 def markdown(report):
-    lines = [
-        "# Choosing z_dim for a classifier on MNIST",
-        "",
-        "## Summary",
-        "",
-        f"Measured on {describe(report['machine'])}.",
-        f"{report['n_samples']} images, 3 folds, z_dim in {report['z_dims']}, "
-        f"at most {report['max_epochs']} epochs per fit.",
-        "",
-        "| search | wall time s | fits | chosen z_dim | its accuracy |",
-        "| --- | --- | --- | --- | --- |",
+    rows = [
+        [
+            name,
+            f"{r['seconds']:.0f}",
+            r["fits"],
+            r["best_z_dim"],
+            f"{r['best_score']:.3f}",
+        ]
+        for name, r in report["searches"].items()
     ]
-    for name, r in report["searches"].items():
-        lines.append(
-            f"| {name} | {r['seconds']:.0f} | {r['fits']} | {r['best_z_dim']} "
-            f"| {r['best_score']:.3f} |"
-        )
     grid, halving = report["searches"].values()
-    lines += [
-        "",
-        f"Halving took {halving['seconds'] / grid['seconds']:.2f} of the grid "
-        "search's time.",
-        "",
-    ]
-    return "\n".join(lines)
+    searched = (
+        f"{report['n_samples']} images, 3 folds, z_dim in {report['z_dims']}, "
+        f"at most {report['max_epochs']} epochs per fit."
+    )
+    speed = f"Halving took {halving['seconds'] / grid['seconds']:.2f} of the grid search's time."
+    return results_page(
+        "Choosing z_dim for a classifier on MNIST",
+        [*summary_opening(report["machine"]), searched],
+        table("search | wall time s | fits | chosen z_dim | its accuracy", rows),
+        [speed],
+    )
 
 
 if __name__ == "__main__":

@@ -1,13 +1,28 @@
-"""Every benchmark runs on a small slice, in this process, and measures sense."""
+"""Every benchmark runs on a small slice, in this process, and measures sense;
+the committed results files are what the benchmarks write."""
 
-import sys
+import importlib
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+# The benchmark that writes each results file.
+WRITERS = {
+    "backends": "backends",
+    "best_quality": "best_quality",
+    "ci_timings": "ci_timings",
+    "digits_vs_pca": "digits_vs_pca",
+    "generative": "generative",
+    "parallel_search_digits": "parallel_search",
+    "parallel_search_mnist": "parallel_search",
+    "performance": "run_all",
+    "small_data": "small_data",
+    "streaming": "streaming",
+    "z_search": "z_search",
+}
 
 
 @pytest.fixture
@@ -45,7 +60,9 @@ def test_small_data_quick(tmp_path):
     assert by_name["low-rank Gaussian"]["best_epoch"] == 0
     assert by_name["low-rank Gaussian"]["pca_over_autoencoder"] >= 0.99
     assert by_name["iris"]["pca_over_autoencoder"] >= 0.99
-    assert (tmp_path / "small_data.csv").read_text().startswith("data,n x features,z_dim")
+    assert (
+        (tmp_path / "small_data.csv").read_text().startswith("data,n x features,z_dim")
+    )
 
 
 def test_digits_benchmark_quick(tmp_path):
@@ -93,6 +110,7 @@ def test_parallel_search_quick(tmp_path):
     # the digits workload: small dense models, the cheaper of the two
     searches = parallel_search.main(["--quick", "--out", str(tmp_path)])["searches"]
     assert [r["n_jobs"] for r in searches] == [1, 2]
+    assert "| n_jobs |" in (tmp_path / "parallel_search_digits.md").read_text()
     # Both searches fit the same seeded candidates on the same folds.
     np.testing.assert_allclose(searches[0]["scores"], searches[1]["scores"], rtol=1e-5)
     assert all(score < 0 for score in searches[0]["scores"])  # minus an MSE
@@ -101,8 +119,8 @@ def test_parallel_search_quick(tmp_path):
 def test_streaming_quick(quick):
     import streaming
 
-    results = streaming.main(quick)
-    streamed = results["partial_fit, 2k memory-mapped, 1 pass"]
+    runs = streaming.main(quick)["runs"]
+    streamed = runs["partial_fit, 2k memory-mapped, 1 pass"]
     assert streamed["peak_anonymous_mb_while_streaming"] > 0
     # PCA's z_dim=10 error on MNIST is 0.034; the mean image's 0.073
     assert streamed["test_mse"] < 0.04
@@ -123,3 +141,18 @@ def test_best_quality_quick(quick):
     (row,) = best_quality.main(quick)["rows"]
     assert row["epochs_run"] == 2 and row["test_mse"] < row["pca_test_mse"]
     assert row["sse_per_image"] == pytest.approx(row["test_mse"] * 784)
+
+
+@pytest.mark.parametrize(
+    "results", sorted(path.stem for path in RESULTS.glob("*.json")), ids=str
+)
+def test_a_results_file_is_what_its_benchmark_writes(results):
+    """Each committed .md is its benchmark's rendering of the .json beside it:
+    the sections and tables that the README quotes stay producible."""
+    writer = importlib.import_module(WRITERS[results])
+    path = RESULTS / f"{results}.json"
+    if results == "performance":  # PCA's errors keyed by z_dim
+        report = writer.read(path)
+    else:
+        report = json.loads(path.read_text())
+    assert writer.markdown(report) == (RESULTS / f"{results}.md").read_text()
