@@ -1,12 +1,12 @@
 """Behaviour of AutoencoderTransformer: quality, contract, reproducibility."""
 
-import os
+import random
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from _fresh_python import run_python
+from _fresh import run_fresh
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
@@ -23,22 +23,9 @@ from skae.metrics import reconstruction_error
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16, y
-
-
-@pytest.fixture(scope="module")
 def digits_split(digits):
     X, _ = digits
     return train_test_split(X, test_size=0.3, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def small_fit(digits):
-    """A quickly fitted model on 300 digits, shared by the contract tests."""
-    X = digits[0][:300]
-    return AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X), X
 
 
 # -- quality against PCA ---------------------------------------------------------
@@ -350,21 +337,22 @@ def test_codes_are_reproducible_in_a_fresh_process(digits, tmp_path):
     """Every kind of model, and partial_fit, gives the same codes in another process."""
     X = digits[0][:300]
     np.save(tmp_path / "X.npy", X)
-    run_python(
-        f"""
-        import random, sys
-        import numpy as np
-        random.seed(12345)  # other code drawing from the global RNGs
-        np.random.seed(6789)
-        sys.path.insert(0, {os.path.dirname(__file__)!r})
-        from test_autoencoder import fit_all_for_reproducibility
-        X = np.load({str(tmp_path / "X.npy")!r})
-        np.savez({str(tmp_path / "Z.npz")!r}, **fit_all_for_reproducibility(X))
-        """
+    there = run_fresh(
+        "test_autoencoder", "codes_among_other_draws", X=str(tmp_path / "X.npy")
     )
-    there = np.load(tmp_path / "Z.npz")
     for name, codes in fit_all_for_reproducibility(X).items():
-        np.testing.assert_array_equal(there[name], codes, err_msg=name)
+        np.testing.assert_array_equal(
+            np.asarray(there[name], np.float32), codes, err_msg=name
+        )
+
+
+def codes_among_other_draws(X):
+    """:func:`fit_all_for_reproducibility` of the rows in the .npy file ``X``,
+    run in a fresh interpreter whose global generators are in another state."""
+    random.seed(12345)  # other code drawing from the global generators
+    np.random.seed(6789)
+    codes = fit_all_for_reproducibility(np.load(X))
+    return {name: values.tolist() for name, values in codes.items()}
 
 
 def test_clone_is_unfitted_with_equal_params(small_fit):

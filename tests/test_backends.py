@@ -9,12 +9,14 @@ saved here is loaded under the next backend installed).
 
 import importlib.util
 import os
+import resource
+import time
 
 import keras
 import numpy as np
 import pytest
-from _fresh_python import run_python
-from sklearn.datasets import load_digits
+from _fresh import run_fresh
+from sklearn.model_selection import train_test_split
 
 from skae import AutoencoderTransformer
 from skae.metrics import reconstruction_error
@@ -28,56 +30,46 @@ _here = BACKENDS.index(THIS)
 NEXT = [b for b in BACKENDS[_here + 1 :] + BACKENDS[:_here] if b in INSTALLED][:1]
 
 
-@pytest.fixture(scope="module")
-def X():
-    return (load_digits().data / 16).astype(np.float32)
-
-
 @pytest.mark.core
 @pytest.mark.skipif(not NEXT, reason="only one Keras backend is installed here")
 @pytest.mark.parametrize("other", NEXT)
-def test_a_model_saved_under_one_backend_loads_under_another(X, tmp_path, other):
+def test_a_model_saved_under_one_backend_loads_under_another(digits32, tmp_path, other):
     sio = pytest.importorskip("skops.io")
+    X = digits32[:300]
     model = AutoencoderTransformer(
         z_dim=3, image_shape=(8, 8), epochs=2, random_state=0
-    ).fit(X[:300])
+    ).fit(X)
     path = tmp_path / "model.skops"
     sio.dump(model, path)
-    np.save(tmp_path / "X.npy", X[:300])
-    run_python(
-        f"""
-        import numpy as np, skops.io as sio
-        model = sio.load({str(path)!r}, trusted=sio.get_untrusted_types(file={str(path)!r}))
-        np.save({str(tmp_path / "Z.npy")!r}, model.transform(np.load({str(tmp_path / "X.npy")!r})))
-        """,
-        KERAS_BACKEND=other,
+    np.save(tmp_path / "X.npy", X)
+    codes = run_fresh(
+        "test_trust",
+        "transform_with_saved_model",
+        env={"KERAS_BACKEND": other},
+        path=str(path),
+        X=str(tmp_path / "X.npy"),
     )
-    np.testing.assert_allclose(
-        np.load(tmp_path / "Z.npy"), model.transform(X[:300]), rtol=1e-4, atol=1e-4
-    )
+    np.testing.assert_allclose(codes, model.transform(X), rtol=1e-4, atol=1e-4)
 
 
-THREADS = """
-import os, resource, time
-import numpy as np
-import keras
-from skae import AutoencoderTransformer
+def busy_cores_of_a_matrix_product():
+    """How many cores a loop of matrix products keeps busy after a user's first
+    fit, and how many this process may use; run in a fresh interpreter, as
+    the thread budget is read when the backend starts."""
+    # A user's first fit, on images large enough to ask for the devices.
+    images = np.random.default_rng(0).random((32, 784), dtype=np.float32)
+    AutoencoderTransformer(z_dim=2, epochs=1, image_shape=(28, 28)).fit(images)
 
-# A user's first fit, on images large enough to ask for the devices.
-images = np.random.default_rng(0).random((32, 784), dtype=np.float32)
-AutoencoderTransformer(z_dim=2, epochs=1, image_shape=(28, 28)).fit(images)
-
-x = keras.ops.convert_to_tensor(np.random.rand(1000, 1000).astype("float32"))
-y = keras.ops.matmul(x, x)
-keras.ops.convert_to_numpy(y)
-start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-for _ in range(40):
-    y = keras.ops.matmul(y, x) * 1e-3
-keras.ops.convert_to_numpy(y)
-after, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - start
-busy = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-print(busy / wall, len(os.sched_getaffinity(0)))
-"""
+    x = keras.ops.convert_to_tensor(np.random.rand(1000, 1000).astype("float32"))
+    y = keras.ops.matmul(x, x)
+    keras.ops.convert_to_numpy(y)
+    start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(40):
+        y = keras.ops.matmul(y, x) * 1e-3
+    keras.ops.convert_to_numpy(y)
+    after, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - start
+    busy = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return busy / wall, len(os.sched_getaffinity(0))
 
 
 @pytest.mark.core
@@ -86,40 +78,42 @@ print(busy / wall, len(os.sched_getaffinity(0)))
 def test_this_backend_keeps_to_the_thread_budget_of_a_worker():
     # loky and Dask workers set OMP_NUM_THREADS to their share of the cores:
     # one thread's budget keeps a matrix product to about one core busy.
-    unlimited, _ = run_python(THREADS, OMP_NUM_THREADS="").split()
-    if float(unlimited) < 1.5:
+    def busy_cores(threads):
+        return run_fresh(
+            "test_backends",
+            "busy_cores_of_a_matrix_product",
+            env={"OMP_NUM_THREADS": threads},
+        )
+
+    unlimited, _ = busy_cores("")
+    if unlimited < 1.5:
         # Another process holds a core: one busy core would prove nothing.
         pytest.skip(f"the machine is loaded: an unlimited run used {unlimited} cores")
-    busy, cores = run_python(THREADS, OMP_NUM_THREADS="1").split()
-    assert float(busy) < 1.3, busy
-    assert int(cores) == len(os.sched_getaffinity(0))  # the mask given back
+    busy, cores = busy_cores("1")
+    assert busy < 1.3, busy
+    assert cores == len(os.sched_getaffinity(0))  # the mask given back
 
 
-DATA_PARALLEL = """
-import json
-import keras
-import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from skae import AutoencoderTransformer
-from skae.metrics import reconstruction_error
-
-X = load_digits().data / 16  # 1,797 rows: batches do not divide evenly
-X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
-params = dict(z_dim=10, epochs=20, batch_size=33, random_state=0)
-single = AutoencoderTransformer(**params).fit(X_train)
-devices = keras.distribution.list_devices()
-keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-parallel = AutoencoderTransformer(**params).fit(X_train)
-print(json.dumps({
-    "devices": len(devices),
-    "single": reconstruction_error(single, X_test),
-    "parallel": reconstruction_error(parallel, X_test),
-    "odd_rows": parallel.transform(X_test[:5]).shape[0],
-    "tiny_fit": AutoencoderTransformer(z_dim=2, epochs=1, validation_fraction=0)
-    .fit(X[:1]).n_iter_,
-}))
-"""
+def data_parallel_fits(digits_path):
+    """A single-device fit and a data-parallel fit on two devices; run in a
+    fresh interpreter, as XLA counts its host devices when JAX starts."""
+    X = np.load(digits_path)  # 1,797 rows: batches do not divide evenly
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    params = {"z_dim": 10, "epochs": 20, "batch_size": 33, "random_state": 0}
+    single = AutoencoderTransformer(**params).fit(X_train)
+    devices = keras.distribution.list_devices()
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=devices)
+    )
+    parallel = AutoencoderTransformer(**params).fit(X_train)
+    tiny = AutoencoderTransformer(z_dim=2, epochs=1, validation_fraction=0)
+    return {
+        "devices": len(devices),
+        "single": reconstruction_error(single, X_test),
+        "parallel": reconstruction_error(parallel, X_test),
+        "odd_rows": parallel.transform(X_test[:5]).shape[0],
+        "tiny_fit": tiny.fit(X[:1]).n_iter_,
+    }
 
 
 @pytest.mark.core
@@ -127,24 +121,31 @@ print(json.dumps({
     keras.backend.backend() != "jax",
     reason="Keras's data parallelism is JAX's: CI's KERAS_BACKEND=jax pass runs it",
 )
-def test_data_parallel_training_on_two_devices_reaches_single_device_quality():
-    import json
-
-    out = run_python(
-        DATA_PARALLEL,
-        KERAS_BACKEND="jax",
-        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+def test_data_parallel_training_on_two_devices_reaches_single_device_quality(
+    digits, tmp_path
+):
+    np.save(tmp_path / "digits.npy", digits[0])
+    result = run_fresh(
+        "test_backends",
+        "data_parallel_fits",
+        env={
+            "KERAS_BACKEND": "jax",
+            "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        },
+        digits_path=str(tmp_path / "digits.npy"),
     )
-    result = json.loads(out.strip().splitlines()[-1])
     assert result["devices"] == 2
     assert result["parallel"] <= 1.1 * result["single"], result
     assert result["odd_rows"] == 5 and result["tiny_fit"] == 1
 
 
 @pytest.mark.core
-def test_the_same_seed_gives_the_same_codes_on_this_backend(X):
+def test_the_same_seed_gives_the_same_codes_on_this_backend(digits32):
+    X = digits32[:300]
     params = {"z_dim": 3, "epochs": 2, "random_state": 0}
-    first = AutoencoderTransformer(**params).fit(X[:300])
-    second = AutoencoderTransformer(**params).fit(X[:300])
-    np.testing.assert_array_equal(first.transform(X[:300]), second.transform(X[:300]))
-    assert reconstruction_error(first, X) < 0.07  # trained: the mean image gives 0.073
+    first = AutoencoderTransformer(**params).fit(X)
+    second = AutoencoderTransformer(**params).fit(X)
+    np.testing.assert_array_equal(first.transform(X), second.transform(X))
+    assert (
+        reconstruction_error(first, digits32) < 0.07
+    )  # trained: the mean image gives 0.073

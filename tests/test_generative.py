@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 
 from skae import AutoencoderTransformer
 from skae._plan import Corruption, make_plan
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.core
 
 
 @pytest.fixture(scope="module")
-def X():
-    return load_digits().data[:400] / 16
+def X(digits):
+    return digits[0][:400]
 
 
 # -- denoising -----------------------------------------------------------------
@@ -63,8 +62,8 @@ def test_noise_only_in_fit(X):
     assert not np.allclose(dae.transform(X), plain.transform(X))  # noise trained
 
 
-def test_denoising_beats_plain_on_noisy_inputs():
-    X = load_digits().data[:1000] / 16  # with fewer, both models underfit alike
+def test_denoising_beats_plain_on_noisy_inputs(digits):
+    X = digits[0][:1000]  # with fewer, both models underfit alike
     rng = np.random.default_rng(0)
     noisy = np.clip(X + rng.normal(0, 0.5, X.shape), 0, 1)
     params = {"z_dim": 8, "epochs": 40, "random_state": 0}
@@ -114,7 +113,9 @@ def test_plain_samples_decode_codes_drawn_around_the_training_codes(X):
     # A kernel density: the codes' mean, and their covariance widened by the
     # bandwidth (Scott's factor n ** (-1 / (d + 4)), squared).
     bandwidth = len(codes) ** (-1 / 6)
-    np.testing.assert_allclose(drawn.mean(axis=0), codes.mean(axis=0), atol=0.05 * codes.std())
+    np.testing.assert_allclose(
+        drawn.mean(axis=0), codes.mean(axis=0), atol=0.05 * codes.std()
+    )
     np.testing.assert_allclose(
         np.cov(drawn, rowvar=False),
         np.cov(codes, rowvar=False) * (1 + bandwidth**2),

@@ -2,25 +2,26 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
 from skae import AutoencoderTransformer, plotting
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16)[:300], y[:300]
+def few_digits(digits):
+    """The first 300 digits, and their labels."""
+    X, y = digits
+    return X[:300], y[:300]
 
 
 @pytest.fixture(scope="module")
-def ae2(digits):
-    return AutoencoderTransformer(z_dim=2, epochs=5, random_state=0).fit(digits[0])
+def ae2(few_digits):
+    X, _ = few_digits
+    return AutoencoderTransformer(z_dim=2, epochs=5, random_state=0).fit(X)
 
 
-def test_reconstructions_show_originals_over_reconstructions(ae2, digits):
-    X = digits[0]
+def test_reconstructions_show_originals_over_reconstructions(ae2, few_digits):
+    X = few_digits[0]
     fig = plotting.plot_reconstructions(ae2, X, n_images=6)
     assert isinstance(fig, matplotlib.figure.Figure)
     assert len(fig.axes) == 12
@@ -54,8 +55,8 @@ def test_colour_images_are_shown_in_colour():
     assert grid.axes[0].get_images()[0].get_array().shape == (14, 17, 3)
 
 
-def test_latent_scatter_places_and_colours_each_code(ae2, digits):
-    X, y = digits
+def test_latent_scatter_places_and_colours_each_code(ae2, few_digits):
+    X, y = few_digits
     fig = plotting.plot_latent_scatter(ae2, X, y, n_samples=100, cmap="viridis")
     scatter_ax, colorbar_ax = fig.axes
     assert colorbar_ax.get_ylabel() == "label"
@@ -67,8 +68,8 @@ def test_latent_scatter_places_and_colours_each_code(ae2, digits):
     assert (scatter_ax.get_xlabel(), scatter_ax.get_ylabel()) == ("z1", "z2")
 
 
-def test_latent_scatter_projects_wider_codes_and_jitters_one(digits):
-    X, y = digits
+def test_latent_scatter_projects_wider_codes_and_jitters_one(few_digits):
+    X, y = few_digits
     fig = plotting.plot_latent_scatter(PCA(5).fit(X), X, y)
     assert fig.axes[0].get_xlabel() == "PC1 of the codes"
     assert fig.axes[0].collections[0].get_offsets().shape == (300, 2)
@@ -76,14 +77,14 @@ def test_latent_scatter_projects_wider_codes_and_jitters_one(digits):
     assert fig.axes[0].get_ylabel() == "jitter"
 
 
-def test_latent_scatter_draws_into_a_given_axes(ae2, digits):
+def test_latent_scatter_draws_into_a_given_axes(ae2, few_digits):
     fig, ax = plt.subplots()
-    assert plotting.plot_latent_scatter(ae2, *digits, ax=ax) is fig
+    assert plotting.plot_latent_scatter(ae2, *few_digits, ax=ax) is fig
     assert len(ax.collections) == 1
 
 
-def test_latent_grid_spans_each_axis_own_range_in_round_steps(ae2, digits):
-    X = digits[0]
+def test_latent_grid_spans_each_axis_own_range_in_round_steps(ae2, few_digits):
+    X = few_digits[0]
     fig = plotting.plot_latent_grid(ae2, X)
     ax = fig.axes[0]
     mosaic = ax.get_images()[0].get_array()
@@ -129,8 +130,8 @@ def test_latent_grid_without_X_uses_the_training_codes(ae2):
         plotting.plot_latent_grid(PCA(2).fit(np.random.rand(20, 16)))
 
 
-def test_latent_grid_says_where_the_other_dimensions_stay(digits):
-    X = digits[0]
+def test_latent_grid_says_where_the_other_dimensions_stay(few_digits):
+    X = few_digits[0]
     pca = PCA(4).fit(X)
     fig = plotting.plot_latent_grid(pca, X, dims=(1, 3), values=[-1, 0])
     ax = fig.axes[0]
@@ -146,7 +147,9 @@ def test_latent_grid_says_where_the_other_dimensions_stay(digits):
 
 
 def test_tick_labels_have_no_float_noise():
-    assert plotting._tick_labels(np.array([-4.440892098500626e-16, 0.30000000000000004, 1.5])) == ["0", "0.3", "1.5"]
+    assert plotting._tick_labels(
+        np.array([-4.440892098500626e-16, 0.30000000000000004, 1.5])
+    ) == ["0", "0.3", "1.5"]
 
 
 def test_history_curves_have_integer_epochs(ae2):

@@ -7,17 +7,15 @@ import joblib
 import keras
 import numpy as np
 import pytest
-from _fresh_python import run_python
+from _fresh import run_fresh
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.validation import check_is_fitted
 
-from skae import AutoencoderTransformer
-from skae import _fitted, _plan
+from skae import AutoencoderTransformer, _fitted, _plan
 from skae.exceptions import DivergenceError
 
 # Run under every Keras backend (see .ci/run).
@@ -25,13 +23,8 @@ pytestmark = pytest.mark.core
 
 
 @pytest.fixture(scope="module")
-def X():
-    return (load_digits().data[:300] / 16).astype(np.float32)
-
-
-@pytest.fixture(scope="module")
-def fitted(X):
-    return AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X)
+def X(digits32):
+    return digits32[:300]
 
 
 def _snapshot(estimator, X):
@@ -88,8 +81,8 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_failed_refit_keeps_the_earlier_model(fitted, X, fault):
-    model = clone(fitted).fit(X)
+def test_failed_refit_keeps_the_earlier_model(small_fit, X, fault):
+    model = clone(small_fit[0]).fit(X)
     before = _snapshot(model, X)
     error = FAULTS[fault]
     model.set_params(z_dim=5, epochs=4, callbacks=[_FailAt(error)])
@@ -111,8 +104,8 @@ def test_failed_first_fit_leaves_the_estimator_unfitted(X, fault):
     assert not any(key.endswith("_") for key in vars(model))
 
 
-def test_failure_after_training_keeps_the_earlier_model(fitted, X, monkeypatch):
-    model = clone(fitted).fit(X)
+def test_failure_after_training_keeps_the_earlier_model(small_fit, X, monkeypatch):
+    model = clone(small_fit[0]).fit(X)
     before = _snapshot(model, X)
 
     def fail(*args, **kwargs):
@@ -124,8 +117,8 @@ def test_failure_after_training_keeps_the_earlier_model(fitted, X, monkeypatch):
     _assert_unchanged(before, model, X)
 
 
-def test_a_non_callback_in_callbacks_is_refused_before_training(fitted, X):
-    model = clone(fitted).fit(X)
+def test_a_non_callback_in_callbacks_is_refused_before_training(small_fit, X):
+    model = clone(small_fit[0]).fit(X)
     before = _snapshot(model, X)
     with pytest.raises(TypeError, match="callbacks must hold keras.callbacks.Callback"):
         model.set_params(callbacks=["checkpoint.keras"]).fit(X)
@@ -151,8 +144,8 @@ def test_failed_partial_fit_keeps_weights_optimizer_and_history(X):
 
 
 @pytest.mark.parametrize("variational", [False, True])
-def test_divergence_is_caught_and_the_earlier_model_kept(fitted, X, variational):
-    model = clone(fitted).set_params(variational=variational).fit(X)
+def test_divergence_is_caught_and_the_earlier_model_kept(small_fit, X, variational):
+    model = clone(small_fit[0]).set_params(variational=variational).fit(X)
     before = _snapshot(model, X)
     model.set_params(optimizer="sgd", learning_rate=1e12, epochs=3)
     with pytest.raises(DivergenceError, match=r"diverged.*epoch 1.*learning_rate"):
@@ -174,9 +167,9 @@ def test_data_beyond_float32_loss_range_is_refused(X):
     ],
 )
 def test_partial_fit_refuses_what_fit_refuses_and_keeps_the_model(
-    fitted, X, params, scale, message
+    small_fit, X, params, scale, message
 ):
-    model = clone(fitted).fit(X)
+    model = clone(small_fit[0]).fit(X)
     before = _snapshot(model, X)
     model.set_params(**params)
     with pytest.raises(ValueError, match=message) as from_fit:
@@ -203,8 +196,8 @@ CHANGED_PARAMETERS = {
 }
 
 
-def test_set_params_after_fit_changes_nothing_until_the_next_fit(fitted, X):
-    model = clone(fitted).fit(X)
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(small_fit, X):
+    model = clone(small_fit[0]).fit(X)
     Z = model.transform(X)
     expected = {
         "transform": Z,
@@ -261,9 +254,9 @@ def test_every_purpose_draws_from_its_own_seed_stream():
 
 
 @pytest.mark.parametrize("in_pipeline", [False, True])
-def test_skops_saves_and_loads_in_a_fresh_process(fitted, X, tmp_path, in_pipeline):
+def test_skops_saves_and_loads_in_a_fresh_process(small_fit, X, tmp_path, in_pipeline):
     sio = pytest.importorskip("skops.io")
-    model = clone(fitted).set_params(image_shape=(8, 8)).fit(X)
+    model = clone(small_fit[0]).set_params(image_shape=(8, 8)).fit(X)
     saved = make_pipeline(MinMaxScaler(), model).fit(X) if in_pipeline else model
     path, data = tmp_path / "model.skops", tmp_path / "X.npy"
     sio.dump(saved, path)
@@ -271,15 +264,20 @@ def test_skops_saves_and_loads_in_a_fresh_process(fitted, X, tmp_path, in_pipeli
     assert sio.get_untrusted_types(file=path) == [
         "skae._autoencoder.AutoencoderTransformer"
     ]
-    run_python(
-        f"""
-        import numpy as np, skops.io as sio
-        path = {str(path)!r}
-        model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-        np.save({str(tmp_path / "Z.npy")!r}, model.transform(np.load({str(data)!r})))
-        """
+    codes = run_fresh(
+        "test_trust", "transform_with_saved_model", path=str(path), X=str(data)
     )
-    np.testing.assert_array_equal(np.load(tmp_path / "Z.npy"), saved.transform(X))
+    np.testing.assert_array_equal(np.asarray(codes, np.float32), saved.transform(X))
+
+
+def transform_with_saved_model(path, X):
+    """The codes of the rows in the .npy file ``X`` by the model saved with
+    skops at ``path``, trusting the types it names; run in a fresh
+    interpreter (under a backend of its own), as a user's next session."""
+    import skops.io as sio
+
+    model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    return model.transform(np.load(X)).tolist()
 
 
 def _lambda_architecture(input_shape, z_dim):
@@ -308,7 +306,8 @@ def test_loading_runs_no_code_from_the_file_unless_trusted(X, tmp_path):
     np.testing.assert_array_equal(restored.transform(X), model.transform(X))
 
 
-def test_pickle_and_joblib_give_identical_results(fitted, X, tmp_path):
+def test_pickle_and_joblib_give_identical_results(small_fit, X, tmp_path):
+    fitted, _ = small_fit
     joblib.dump(fitted, tmp_path / "ae.joblib")
     restored = joblib.load(tmp_path / "ae.joblib")
     np.testing.assert_array_equal(restored.transform(X), fitted.transform(X))

@@ -6,7 +6,6 @@ import sys
 import matplotlib.image
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from skae import AutoencoderTransformer
 from skae.widgets import explore_latent
@@ -15,8 +14,8 @@ pytest.importorskip("ipywidgets")
 
 
 @pytest.fixture(scope="module")
-def ae2():
-    X = load_digits().data[:200] / 16
+def ae2(digits):
+    X = digits[0][:200]
     return AutoencoderTransformer(z_dim=2, epochs=3, random_state=0).fit(X), X
 
 
