@@ -5,7 +5,6 @@ import logging
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 
 from skae import AutoencoderTransformer
 from skae.exceptions import DivergenceError
@@ -32,8 +31,8 @@ def _retracing(records):
     return [r.getMessage() for r in records if "retracing" in r.getMessage()]
 
 
-def test_no_retracing_warning_after_fits_that_diverged(tensorflow_warnings):
-    X = load_digits().data[:300] / 16
+def test_no_retracing_warning_after_fits_that_diverged(digits, tensorflow_warnings):
+    X = digits[0][:300]
     for _ in range(3):
         with pytest.raises(DivergenceError):
             AutoencoderTransformer(
