@@ -385,7 +385,11 @@ class AutoencoderTransformer(
         X : array-like of shape (n_samples, n_features), or an image stack \
                 of shape (n_samples, H, W) or (n_samples, H, W, C)
             Training data. Pixels are best scaled to [0, 1]; tabular features
-            are best standardised.
+            are best standardised. Any numeric dtype is read batch by batch
+            and cast to float32 there, so a memory-mapped stack (uint8
+            pixels, say) is never copied whole; values keep their units
+            (0-255 pixels are reconstructed in 0-255, with a linear output:
+            divide by 255 first for [0, 1] pixels clipped to that range).
         y : None
             Ignored; present for API consistency.
 
@@ -675,14 +679,15 @@ class AutoencoderTransformer(
     def _check_X(self, X):
         """Validate ``X`` without touching ``self``.
 
-        Returns the data as flat rows (float32, or float64 as given: the
-        networks cast batch by batch) and, when ``X`` was an image stack, the
-        shape ``(H, W, C)`` of one image.
+        Returns the data as flat rows, in their own numeric dtype (uint8
+        pixels, float32, float64...: the networks cast batch by batch, so a
+        memory-mapped stack is never copied whole) and, when ``X`` was an
+        image stack, the shape ``(H, W, C)`` of one image.
         """
         try:
             X_array = check_array(
                 X,
-                dtype=[np.float32, np.float64],
+                dtype="numeric",
                 allow_nd=True,
                 estimator=self,
                 input_name="X",

@@ -131,7 +131,7 @@ def test_nested_codes_with_pandas_output_and_feature_names(split):
 
 @pytest.mark.core
 def test_a_saved_nested_model_decodes_prefixes_as_before(split, tmp_path):
-    sio = pytest.importorskip("skops.io")
+    import skops.io as sio
     X_train, X_test = split
     ae = AutoencoderTransformer(z_dim=4, nested=True, epochs=2, random_state=0)
     ae.fit(X_train)
