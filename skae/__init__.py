@@ -5,6 +5,11 @@ matplotlib only in :mod:`skae.plotting`.
 """
 
 from ._autoencoder import AutoencoderTransformer
+from ._persistence import load_model
 
-__all__ = ["AutoencoderTransformer"]
+# Saved models (skops, pickle) name the class by this public path, not by
+# the private module that defines it.
+AutoencoderTransformer.__module__ = "skae"
+
+__all__ = ["AutoencoderTransformer", "load_model"]
 __version__ = "0.1.0"

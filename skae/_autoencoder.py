@@ -630,8 +630,16 @@ class AutoencoderTransformer(
 
     def __reduce_ex__(self, protocol):
         # pickle trusts the file anyway (it runs code on load), so a custom
-        # model's Lambda layers load as they were saved.
-        return (_unpickle, (type(self), self.__getstate__()))
+        # model's Lambda layers load as they were saved. The file names the
+        # public class (skae.AutoencoderTransformer._unpickled), which stays
+        # where it is whatever moves inside the package.
+        return (type(self)._unpickled, (self.__getstate__(),))
+
+    @classmethod
+    def _unpickled(cls, state):
+        estimator = cls.__new__(cls)
+        estimator._restore(state, safe_mode=False)
+        return estimator
 
     def _restore(self, state, safe_mode):
         state = dict(state)
@@ -744,9 +752,3 @@ class AutoencoderTransformer(
         from ._model import decode
 
         return decode(self.decoder_, Z, self.batch_size_).reshape(len(Z), -1)
-
-
-def _unpickle(cls, state):
-    estimator = cls.__new__(cls)
-    estimator._restore(state, safe_mode=False)
-    return estimator

@@ -137,7 +137,7 @@ def test_a_saved_nested_model_decodes_prefixes_as_before(split, tmp_path):
     ae.fit(X_train)
     sio.dump(ae, tmp_path / "nested.skops")
     loaded = sio.load(
-        tmp_path / "nested.skops", trusted=["skae._autoencoder.AutoencoderTransformer"]
+        tmp_path / "nested.skops", trusted=["skae.AutoencoderTransformer"]
     )
     Z = ae.transform(X_test)
     np.testing.assert_array_equal(loaded.transform(X_test), Z)
