@@ -349,37 +349,53 @@ class _BestEpoch:
 
 
 class EpochLines(keras.callbacks.Callback):
-    """After each epoch, one line: the losses, the epoch's seconds, the time left.
+    """Where training stands after each epoch: the losses, the epoch's seconds,
+    the time left.
 
-    ``verbose=1`` adds one to a fit; ``skae compare`` gives each fit one
-    with a ``label`` of its own, its own ``write``, and says what the time
-    left is ``for``.
+    ``verbose=1`` adds one to a fit, a line per epoch. ``skae compare``
+    gives each fit one with a ``label`` of its own and its own ``write``,
+    and says what the time left is ``for``. ``every`` (seconds) keeps a log
+    to a line every so often (the last epoch's always). With
+    ``in_place``, ``write`` gets the line for a terminal to show in place
+    of the one before (``"\r"``-led, no newline), and a newline at the end
+    of training, so that one line per fit stays, as its summary.
     """
 
-    def __init__(self, label="", write=print, left_for=None):
+    def __init__(self, label="", write=print, left_for=None, every=0.0, in_place=False):
         super().__init__()
-        self.label, self.write = label, write
+        self.label, self.write, self.every, self.in_place = label, write, every, in_place
         self.left = f"left for {left_for}" if left_for else "left"
 
     def on_train_begin(self, logs=None):
-        self.durations = []
+        self.durations, self.last_written = [], -math.inf
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.durations.append(time.perf_counter() - self.started)
+        now = time.perf_counter()
+        self.durations.append(now - self.started)
         epochs = self.params["epochs"]
+        if now - self.last_written < self.every and epoch + 1 < epochs:
+            return
+        self.last_written = now
         losses = ", ".join(
             f"{name} {value:.5g}"
             for name, value in (logs or {}).items()
             if name.endswith("loss")
         )
         left = np.mean(self.durations) * (epochs - epoch - 1)
-        self.write(
+        line = (
             f"{self.label}epoch {epoch + 1}/{epochs}: {losses} "
             f"({self.durations[-1]:.1f} s, at most {format_seconds(left)} {self.left})"
         )
+        # \x1b[K clears what a longer line before left on the terminal.
+        self.write(f"\r{line}\x1b[K" if self.in_place else line)
+
+    def on_train_end(self, logs=None):
+        if self.in_place and self.durations:
+            total = format_seconds(sum(self.durations))
+            self.write(f" ({len(self.durations)} epochs in {total})\n")
 
 
 def format_seconds(seconds):
