@@ -261,9 +261,7 @@ def test_skops_saves_and_loads_in_a_fresh_process(small_fit, X, tmp_path, in_pip
     path, data = tmp_path / "model.skops", tmp_path / "X.npy"
     sio.dump(saved, path)
     np.save(data, X)
-    assert sio.get_untrusted_types(file=path) == [
-        "skae._autoencoder.AutoencoderTransformer"
-    ]
+    assert sio.get_untrusted_types(file=path) == ["skae.AutoencoderTransformer"]
     codes = run_fresh(
         "test_trust", "transform_with_saved_model", path=str(path), X=str(data)
     )
