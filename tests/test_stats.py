@@ -1,0 +1,114 @@
+"""skae._stats: the NumPy statistics, against scikit-learn's PCA.
+
+(draw_near, the kernel density of sample(), is tested in test_generative.py.)
+"""
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from skae import _stats
+
+# Run under every Keras backend (see .ci/run).
+pytestmark = pytest.mark.core
+
+
+@pytest.fixture(scope="module")
+def X():
+    """200 rows, 6 features of unequal variances, on no common scale."""
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(200, 6)) @ rng.normal(size=(6, 6)) * 3 + 5
+
+
+def axes_of(X, n_components, max_covariance_features=100, rows=None):
+    rows = np.arange(len(X)) if rows is None else rows
+    return _stats.principal_axes(
+        X,
+        rows,
+        n_components,
+        max_covariance_features=max_covariance_features,
+        seed=0,
+    )
+
+
+def _signed(components):
+    """Each row signed so that its largest entry is positive, as skae signs them."""
+    largest = components[np.arange(len(components)), np.argmax(abs(components), 1)]
+    return components * np.sign(largest)[:, None]
+
+
+def test_per_sample_squared_error_is_a_mean_over_features_of_each_row():
+    X = np.array([[0.0, 0.0], [1.0, 3.0]])
+    back = np.array([[1.0, 1.0], [1.0, 1.0]], dtype=np.float32)
+    np.testing.assert_array_equal(_stats.per_sample_squared_error(X, back), [1, 2])
+    images = X.reshape(2, 1, 2)  # any sample shape, against flat rows
+    np.testing.assert_array_equal(_stats.per_sample_squared_error(images, back), [1, 2])
+
+
+@pytest.mark.parametrize("path", ["covariance", "sampled"])
+def test_principal_axes_are_pca_of_the_data(X, path):
+    # Beyond max_covariance_features, a PCA of a sample of at most 5,000
+    # rows (here all 200) finds the axes instead of the covariance matrix.
+    axes = axes_of(X, 3, max_covariance_features=100 if path == "covariance" else 2)
+    pca = PCA(3).fit(X)
+    np.testing.assert_allclose(axes.mean, X.mean(axis=0))
+    # one overall scale: the root of the mean variance per feature
+    assert axes.scale == pytest.approx(np.sqrt(X.var(axis=0).mean()))
+    np.testing.assert_allclose(axes.components, _signed(pca.components_), atol=1e-5)
+    np.testing.assert_allclose(
+        axes.explained_variance_ratio, pca.explained_variance_ratio_, rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        axes.components @ axes.components.T, np.eye(3), atol=1e-6
+    )
+
+
+def test_principal_axes_read_only_the_rows_asked_for_in_chunks(X, monkeypatch):
+    monkeypatch.setattr(_stats, "_CHUNK_ROWS", 7)  # many chunks, the last one short
+    rows = np.arange(0, 200, 3)
+    axes = axes_of(X, 2, rows=rows)
+    pca = PCA(2).fit(X[rows])
+    np.testing.assert_allclose(axes.mean, X[rows].mean(axis=0))
+    np.testing.assert_allclose(axes.components, _signed(pca.components_), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            "covariance",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the covariance is summed in float32: its noise eigenvalues "
+                "(1e-8 of the largest here) pass the 1e-10 cut-off of the rank",
+            ),
+        ),
+        "sampled",
+    ],
+)
+def test_axes_beyond_the_rank_of_the_data_are_zero(path):
+    rng = np.random.default_rng(1)
+    rank_two = rng.normal(size=(100, 2)) @ rng.normal(size=(2, 6))
+    axes = axes_of(
+        rank_two, 4, max_covariance_features=100 if path == "covariance" else 2
+    )
+    assert axes.components.shape == (4, 6)
+    np.testing.assert_allclose(
+        axes.components[:2], _signed(PCA(2).fit(rank_two).components_), atol=1e-5
+    )
+    np.testing.assert_array_equal(axes.components[2:], 0)
+    np.testing.assert_array_equal(axes.explained_variance_ratio[2:], 0)
+    assert axes.explained_variance_ratio[:2].sum() == pytest.approx(1)
+
+
+def test_a_share_of_the_variance_picks_as_many_axes_as_pca(X):
+    for share in (0.5, 0.9, 0.99):
+        axes = axes_of(X, share)
+        assert len(axes.components) == PCA(share).fit(X).n_components_, share
+
+
+def test_constant_data_keeps_a_scale_of_one():
+    axes = axes_of(np.full((10, 3), 4.0), 2)
+    assert axes.scale == 1.0
+    np.testing.assert_array_equal(axes.mean, [4, 4, 4])
+    np.testing.assert_array_equal(axes.components, 0)
