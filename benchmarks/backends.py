@@ -15,16 +15,9 @@ import importlib.util
 import time
 
 import keras
-from _common import (
-    arguments,
-    machine,
-    mnist,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist, write_results
 from _fresh import run_fresh
+from _markdown import results_page, summary_opening, table
 
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 

@@ -12,15 +12,8 @@ epochs of the tutorial's recipe (timed here as in ``run_all.py``). Writes
 
 import time
 
-from _common import (
-    arguments,
-    machine,
-    mnist_train_test,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist_train_test, write_results
+from _markdown import results_page, summary_opening, table
 from run_all import tutorial_by_hand
 from sklearn.decomposition import PCA
 

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import arguments, machine, results_page, summary_opening, write_results
+from _common import arguments, machine, write_results
+from _markdown import results_page, summary_opening
 
 ROOT = Path(__file__).resolve().parents[1]
 # The environment of a user's shell: importing TensorFlow (machine() does)

@@ -13,14 +13,8 @@ LogisticRegression for each. Writes ``digits_vs_pca.json`` and
 
 import time
 
-from _common import (
-    arguments,
-    machine,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, write_results
+from _markdown import results_page, summary_opening, table
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression

@@ -10,15 +10,8 @@ runs on a small slice in about a minute (the smoke test does).
 import time
 
 import numpy as np
-from _common import (
-    arguments,
-    machine,
-    mnist_train_test,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist_train_test, write_results
+from _markdown import results_page, summary_opening, table
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score

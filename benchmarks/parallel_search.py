@@ -15,16 +15,9 @@ models on 6,000 MNIST images (with ``--data-home``).
 
 import time
 
-from _common import (
-    arguments,
-    machine,
-    mnist,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist, write_results
 from _fresh import run_fresh
+from _markdown import results_page, summary_opening, table
 
 Z_DIMS = [2, 4, 8, 16]
 

@@ -30,17 +30,9 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from _common import (
-    arguments,
-    machine,
-    mnist,
-    mnist_train_test,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist, mnist_train_test, write_results
 from _fresh import memory_mb, run_fresh
+from _markdown import results_page, summary_opening, table
 from sklearn.decomposition import PCA
 
 from skae import AutoencoderTransformer

@@ -15,14 +15,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import (
-    arguments,
-    machine,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, write_results
+from _markdown import results_page, summary_opening, table
 from sklearn import datasets
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split

@@ -21,16 +21,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import (
-    arguments,
-    machine,
-    mnist,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist, write_results
 from _fresh import memory_mb, run_fresh
+from _markdown import results_page, summary_opening, table
 
 
 def main(argv=None):

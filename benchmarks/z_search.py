@@ -14,15 +14,8 @@ searches z_dim in {2, 10, 30} on 600 images for 2 epochs, for the smoke test.
 
 import time
 
-from _common import (
-    arguments,
-    machine,
-    mnist,
-    results_page,
-    summary_opening,
-    table,
-    write_results,
-)
+from _common import arguments, machine, mnist, write_results
+from _markdown import results_page, summary_opening, table
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV
