@@ -10,8 +10,9 @@ project says it supports, so that CI can check the claim.
 
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 project = tomllib.loads(Path(__file__).parents[1].joinpath("pyproject.toml").read_text())[
     "project"

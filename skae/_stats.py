@@ -55,7 +55,9 @@ def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
     if n_features <= max_covariance_features:
         covariance = np.zeros((n_features, n_features))
         for part in chunks():
-            centred = ((part - mean) / scale).astype(np.float32)
+            # float64: float32 sums leave noise eigenvalues (1e-8 of the
+            # largest) that would pass for directions beyond the data's rank
+            centred = (part - mean) / scale
             covariance += centred.T @ centred
         variances, axes = np.linalg.eigh(covariance / n)
         order = np.argsort(variances)[::-1]

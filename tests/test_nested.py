@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
@@ -15,9 +14,8 @@ from skae.metrics import reconstruction_error
 
 
 @pytest.fixture(scope="module")
-def split():
-    X = load_digits().data / 16
-    return train_test_split(X, test_size=0.3, random_state=0)
+def split(digits):
+    return train_test_split(digits[0], test_size=0.3, random_state=0)
 
 
 @pytest.fixture(scope="module")

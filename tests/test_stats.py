@@ -74,17 +74,7 @@ def test_principal_axes_read_only_the_rows_asked_for_in_chunks(X, monkeypatch):
 
 @pytest.mark.parametrize(
     "path",
-    [
-        pytest.param(
-            "covariance",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the covariance is summed in float32: its noise eigenvalues "
-                "(1e-8 of the largest here) pass the 1e-10 cut-off of the rank",
-            ),
-        ),
-        "sampled",
-    ],
+    ["covariance", "sampled"],
 )
 def test_axes_beyond_the_rank_of_the_data_are_zero(path):
     rng = np.random.default_rng(1)
