@@ -5,13 +5,14 @@
 Clones this repository's HEAD into a temporary folder beside a copy of
 ``../shared``, then runs, timing each: the README's main-job command
 (install, then ``skae compare``), and ``.ci/run`` (a fresh install and the
-test suite, as the README says, then the other Keras backends' core tests
-and the documentation), splitting its time by the lines it prints. Writes
+test suite, as the README says, then the other Keras backends' core tests,
+the documentation and the core tests at the dependency floors, as
+CONTRIBUTING.md says), splitting its time by the lines it prints. Writes
 ``ci_timings.json`` and ``ci_timings.md`` into ``--out``.
 
-The one test that compares the README with the results files is left out
-of the timed run: the README quotes the file this script is about to write,
-so the clone cannot hold it yet. It takes a fraction of a second.
+The one test that compares CONTRIBUTING.md with the results files is left
+out of the timed run: the page quotes the file this script is about to
+write, so the clone cannot hold it yet. It takes a fraction of a second.
 """
 
 import os
@@ -37,7 +38,11 @@ def readme_command(marker):
     return lines[lines.index(f"<!-- {marker} -->") + 2]
 
 
-README_CHECK = "tests/test_docs.py::test_readme_quotes_the_results_files_word_for_word"
+# CONTRIBUTING.md quotes the results file this script is about to write.
+README_CHECK = (
+    "tests/test_docs.py::test_pages_quote_the_results_files_word_for_word"
+    "[CONTRIBUTING.md]"
+)
 
 
 def timed_shell(command, cwd, env=SHELL_ENV):
@@ -107,10 +112,16 @@ PHASES = {
     "tests": "install and the test suite (TensorFlow)",
     "backends": "JAX and PyTorch installs and core tests",
     "docs": "documentation build (runs the gallery)",
+    "floors": "install at the dependency floors and core tests",
 }
 
 # .ci/run's pytest runs, in the order it makes them.
-PYTEST_RUNS = ("TensorFlow, whole suite", "JAX, core tests", "PyTorch, core tests")
+PYTEST_RUNS = (
+    "TensorFlow, whole suite",
+    "JAX, core tests",
+    "PyTorch, core tests",
+    "TensorFlow at the dependency floors, core tests",
+)
 
 
 def phase_durations(finished_after):

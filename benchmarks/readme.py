@@ -1,8 +1,8 @@
-"""Copy the results the README quotes from the files the benchmarks wrote.
+"""Copy the results the README and CONTRIBUTING quote from the benchmarks' files.
 
     python benchmarks/readme.py
 
-A block in README.md::
+A block in README.md or CONTRIBUTING.md::
 
     <!-- results: benchmarks/results/performance.md#Summary -->
     ...
@@ -10,14 +10,16 @@ A block in README.md::
 
 holds the lines of that section of that results file (from its ``##``
 heading to the next). This script rewrites every block from its source;
-``tests/test_docs.py`` checks that the README already equals the rewrite,
-so a figure in the README is always one a benchmark measured.
+``tests/test_docs.py`` checks that each page already equals the rewrite,
+so a figure there is always one a benchmark measured.
 """
 
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The pages whose results blocks this script refills.
+PAGES = ("README.md", "CONTRIBUTING.md")
 BLOCK = re.compile(
     r"(<!-- results: (?P<source>\S+?)#(?P<section>[^>]+?) -->\n)(?P<body>.*?)"
     r"(<!-- end results -->)",
@@ -51,8 +53,9 @@ def blocks(text):
 
 
 def main():
-    path = ROOT / "README.md"
-    path.write_text(render(path.read_text()))
+    for page in PAGES:
+        path = ROOT / page
+        path.write_text(render(path.read_text()))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ import readme
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-README = (ROOT / "README.md").read_text()
 
 # Numbers the prose may state without a results file: facts of the data,
 # of the tutorial and of the hardware, settings a reader types or a
@@ -21,12 +20,14 @@ FACTS = {
 }
 
 
-def test_readme_quotes_the_results_files_word_for_word():
-    assert readme.blocks(README), "the README quotes no results"
-    for source, section in readme.blocks(README):
+@pytest.mark.parametrize("page", readme.PAGES)
+def test_pages_quote_the_results_files_word_for_word(page):
+    text = (ROOT / page).read_text()
+    assert readme.blocks(text), f"{page} quotes no results"
+    for source, section in readme.blocks(text):
         assert (ROOT / source).exists(), source
-    assert README == readme.render(README), (
-        "README.md differs from the results it quotes: run "
+    assert text == readme.render(text), (
+        f"{page} differs from the results it quotes: run "
         "python benchmarks/readme.py after the benchmarks"
     )
 
@@ -41,7 +42,10 @@ def _prose(text):
 
 @pytest.mark.parametrize(
     "page",
-    [ROOT / "README.md", *sorted((ROOT / "docs" / "user_guide").glob("*.rst"))],
+    [
+        *(ROOT / page for page in readme.PAGES),
+        *sorted((ROOT / "docs" / "user_guide").glob("*.rst")),
+    ],
     ids=lambda p: p.name,
 )
 def test_prose_states_no_measured_number(page):
@@ -62,7 +66,11 @@ def test_docs_tables_come_from_results_files():
 
 def test_every_results_file_names_its_machine_and_commit():
     files = sorted(RESULTS.glob("*.json"))
-    quoted = {Path(source).stem for source, _ in readme.blocks(README)}
+    quoted = {
+        Path(source).stem
+        for page in readme.PAGES
+        for source, _ in readme.blocks((ROOT / page).read_text())
+    }
     assert quoted <= {path.stem for path in files}, "a quoted result has no JSON"
     for path in files:
         machine = json.loads(path.read_text())["machine"]
