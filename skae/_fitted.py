@@ -167,7 +167,8 @@ def explained_variance_ratio(state, X, plan, previous=None):
     @functools.cache
     def share(k):
         decoded = decode(state.decoder_, codes[:, :k], state.batch_size_)
-        return 1.0 - float(np.sum((flat - decoded) ** 2)) / max(total, 1e-300)
+        residual = flat - decoded.reshape(flat.shape)
+        return 1.0 - float(np.sum(residual**2)) / max(total, 1e-300)
 
     if previous is not None:
         size = previous.z_dim_

@@ -130,15 +130,17 @@ def kl_divergence(mean, log_var):
 
 @keras.saving.register_keras_serializable(package="skae")
 class ScaledMeanSquaredError(keras.losses.Loss):
-    """The mean squared error times ``scale``."""
+    """The mean squared error of each sample, times ``scale``."""
 
     def __init__(self, scale=1.0, name="scaled_mean_squared_error", **kwargs):
         super().__init__(name=name, **kwargs)
         self.scale = float(scale)
 
     def call(self, y_true, y_pred):
+        # One value per sample (images too), so that sample weights apply.
         squared = keras.ops.square(y_true - y_pred)
-        return keras.ops.mean(squared, axis=-1) * self.scale
+        features = tuple(range(1, len(squared.shape)))
+        return keras.ops.mean(squared, axis=features) * self.scale
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}

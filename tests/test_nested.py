@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from skae import AutoencoderTransformer
 from skae._model import prefix_inputs
 from skae._plan import make_plan
-from skae.metrics import reconstruction_error
+from skae.metrics import reconstruction_error, reconstruction_error_curve
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,17 @@ def test_a_float_z_dim_keeps_fewer_codes_than_pca(split, nested_codes):
     assert held_out >= 0.88
     # nested=False then fits a plain model of that size: one decoder input
     assert len(ae.decoder_.inputs) == (2 if nested_codes else 1)
+
+
+@pytest.mark.core
+def test_nested_codes_of_images(split):
+    X_train, X_test = split
+    images = X_train.reshape(-1, 8, 8)
+    ae = AutoencoderTransformer(z_dim=4, nested=True, epochs=2, random_state=0)
+    ae.fit(images)
+    assert ae.architecture_ == "conv"
+    curve = reconstruction_error_curve(ae, X_test.reshape(-1, 8, 8))
+    assert curve.shape == (4,) and np.all(np.diff(curve) < 0)
 
 
 @pytest.mark.core
