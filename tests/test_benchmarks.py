@@ -2,6 +2,7 @@
 the committed results files are what the benchmarks write."""
 
 import importlib
+import io
 import json
 from pathlib import Path
 
@@ -143,16 +144,59 @@ def test_best_quality_quick(quick):
     assert row["sse_per_image"] == pytest.approx(row["test_mse"] * 784)
 
 
+def _rendered(name):
+    """What the benchmark that writes the results file ``name`` makes of the
+    committed report beside it: text, or a figure's pixels."""
+    stem = {"small_data.csv": "small_data", "time_to_quality.png": "performance"}.get(
+        name, Path(name).stem
+    )
+    writer = importlib.import_module(WRITERS[stem])
+    path = RESULTS / f"{stem}.json"
+    if name.endswith(".json"):  # as _common.write_results writes a report
+        return json.dumps(json.loads(path.read_text()), indent=2) + "\n"
+    # performance.json keys PCA's errors by z_dim: its own reader restores them
+    report = (
+        writer.read(path) if stem == "performance" else json.loads(path.read_text())
+    )
+    if name.endswith(".md"):
+        return writer.markdown(report)
+    if name == "small_data.csv":
+        return writer.user_guide_table(report["rows"]).to_csv(index=False)
+    import matplotlib.image
+
+    picture = io.BytesIO()
+    writer.figure(report).savefig(picture, format="png", dpi=110)
+    picture.seek(0)
+    return matplotlib.image.imread(picture)
+
+
+def test_every_results_file_is_rendered_from_a_report():
+    """No results file escapes the check below: each is a benchmark's report
+    (.json) or what its benchmark renders from one."""
+    names = {path.name for path in RESULTS.iterdir()}
+    reports = {path.stem for path in RESULTS.glob("*.json")}
+    assert {name.rsplit(".", 1)[0] for name in names if name.endswith(".md")} == reports
+    assert names == {
+        *(f"{stem}.json" for stem in reports),
+        *(f"{stem}.md" for stem in reports),
+        "small_data.csv",
+        "time_to_quality.png",
+    }
+
+
 @pytest.mark.parametrize(
-    "results", sorted(path.stem for path in RESULTS.glob("*.json")), ids=str
+    "name", sorted(path.name for path in RESULTS.iterdir()), ids=str
 )
-def test_a_results_file_is_what_its_benchmark_writes(results):
-    """Each committed .md is its benchmark's rendering of the .json beside it:
-    the sections and tables that the README quotes stay producible."""
-    writer = importlib.import_module(WRITERS[results])
-    path = RESULTS / f"{results}.json"
-    if results == "performance":  # PCA's errors keyed by z_dim
-        report = writer.read(path)
+def test_a_results_file_is_what_its_benchmark_writes(name):
+    """Each committed file is its benchmark's rendering of the report beside
+    it: the sections and tables that the README quotes, the user guide's
+    CSV and the figure stay producible, and the .json is as the benchmark
+    writes it (so no hand edit hides in either)."""
+    expected = _rendered(name)
+    path = RESULTS / name
+    if name.endswith(".png"):
+        import matplotlib.image
+
+        np.testing.assert_array_equal(matplotlib.image.imread(path), expected)
     else:
-        report = json.loads(path.read_text())
-    assert writer.markdown(report) == (RESULTS / f"{results}.md").read_text()
+        assert path.read_text() == expected
