@@ -67,6 +67,20 @@ def small_fit(digits):
     return AutoencoderTransformer(z_dim=3, epochs=3, random_state=0).fit(X), X
 
 
+@pytest.fixture(scope="session")
+def untrained():
+    """Parameters under which a fit trains nothing: a step too small to move
+    any weight, every epoch kept. With ``init="pca"`` (the default) the
+    model is then its start, PCA of the training rows; tests of quality
+    compare a trained model with the same model fitted with these."""
+    return {
+        "epochs": 1,
+        "learning_rate": 1e-30,
+        "validation_fraction": 0,
+        "early_stopping": False,
+    }
+
+
 def _read_only(array):
     array.flags.writeable = False
     return array

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from _fresh import run_fresh
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.datasets import load_breast_cancer
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
@@ -90,20 +90,24 @@ def test_exactly_linear_data_matches_pca():
     assert ae.best_epoch_ == 0
 
 
-def test_breast_cancer_fits_and_is_no_worse_than_pca():
+def test_breast_cancer_gains_on_pca_by_training(untrained):
     X = load_breast_cancer().data
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
     scaler = StandardScaler().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     ae = AutoencoderTransformer(z_dim=10, random_state=0).fit(X_train)
     assert ae.output_activation_ == "linear"
+    start = AutoencoderTransformer(z_dim=10, random_state=0, **untrained).fit(X_train)
     pca_error = reconstruction_error(PCA(10).fit(X_train), X_test)
-    assert reconstruction_error(ae, X_test) <= 1.01 * pca_error
+    # untrained, the model is PCA: 0.0595 both
+    assert reconstruction_error(start, X_test) == pytest.approx(pca_error, rel=1e-4)
+    # measured 0.0538 (1.11x lower; 1.15x and 1.21x with random_state 1 and 2)
+    assert reconstruction_error(ae, X_test) <= pca_error / 1.05
     assert ae.sample(5, random_state=0).shape == (5, 30)
 
 
-def test_classifier_pipeline_accuracy_at_least_pca(digits):
-    X, y = load_digits(return_X_y=True)
+def test_classifier_pipeline_gains_accuracy_by_training(digits, untrained):
+    X, y = digits
 
     def accuracy(reducer):
         pipe = Pipeline(
@@ -115,8 +119,13 @@ def test_classifier_pipeline_accuracy_at_least_pca(digits):
         )
         return cross_val_score(pipe, X, y, cv=3).mean()
 
-    ae_accuracy = accuracy(AutoencoderTransformer(z_dim=10, random_state=0))
-    assert ae_accuracy >= accuracy(PCA(10)) - 0.01
+    # z_dim=5, where training gains most: measured 0.873 against 0.816 for
+    # the untrained model (PCA's codes up to scale; PCA itself 0.815). At
+    # z_dim=10 the gain is 0.896 against 0.889, within the folds' noise.
+    trained = accuracy(AutoencoderTransformer(z_dim=5, random_state=0))
+    start = accuracy(AutoencoderTransformer(z_dim=5, random_state=0, **untrained))
+    assert start == pytest.approx(accuracy(PCA(5)), abs=0.01)
+    assert trained >= start + 0.03, (trained, start)
 
 
 @pytest.mark.core
@@ -236,15 +245,19 @@ def test_colour_images_with_odd_size():
     assert ae.inverse_transform(ae.transform(X)).shape == (40, 105)
 
 
-def test_standardised_data_is_reconstructed_with_a_linear_output():
+def test_standardised_curved_data_is_reconstructed_with_a_linear_output():
     rng = np.random.RandomState(0)
     latent = rng.normal(size=(500, 2))
-    X = StandardScaler().fit_transform(np.sin(latent) @ rng.normal(size=(2, 6)) * 5)
+    # sin(latent @ W): a surface that no plane holds (sin(latent) @ W would
+    # be exactly rank 2, which PCA(2) reconstructs as well as anything)
+    X = StandardScaler().fit_transform(np.sin(latent @ rng.normal(size=(2, 6))))
     ae = AutoencoderTransformer(z_dim=2, random_state=0).fit(X)
     assert ae.output_activation_ == "linear"
     X_back = ae.inverse_transform(ae.transform(X))
     assert X_back.min() < -1 and X_back.max() > 1  # a sigmoid could not
-    assert reconstruction_error(ae, X) < 0.05  # the variance is 1
+    # measured 0.033 against PCA's 0.154 (the untrained model's); variance 1
+    pca_error = reconstruction_error(PCA(2).fit(X), X)
+    assert reconstruction_error(ae, X) < 0.5 * pca_error, pca_error
 
 
 @pytest.mark.core

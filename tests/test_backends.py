@@ -140,12 +140,14 @@ def test_data_parallel_training_on_two_devices_reaches_single_device_quality(
 
 
 @pytest.mark.core
-def test_the_same_seed_gives_the_same_codes_on_this_backend(digits32):
+def test_the_same_seed_gives_the_same_codes_on_this_backend(digits32, untrained):
     X = digits32[:300]
-    params = {"z_dim": 3, "epochs": 2, "random_state": 0}
+    params = {"z_dim": 3, "epochs": 5, "random_state": 0}
     first = AutoencoderTransformer(**params).fit(X)
     second = AutoencoderTransformer(**params).fit(X)
     np.testing.assert_array_equal(first.transform(X), second.transform(X))
-    assert (
-        reconstruction_error(first, digits32) < 0.07
-    )  # trained: the mean image gives 0.073
+    # Trained on this backend: measured (TensorFlow) 0.0425 on all the
+    # digits against 0.0474 for the untrained model, its PCA start.
+    start = AutoencoderTransformer(z_dim=3, random_state=0, **untrained).fit(X)
+    error = reconstruction_error(first, digits32)
+    assert error < 0.95 * reconstruction_error(start, digits32), error
