@@ -1,6 +1,7 @@
 """Test settings and fixtures shared by tests/ and the doctests in skae/."""
 
 import fcntl
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,100 @@ os.environ.setdefault("SKAE_DATA_HOME", str(MNIST.parent))
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
     share = len(os.sched_getaffinity(0)) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, share)))
+
+
+# -- the skips we expect ------------------------------------------------------------
+
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+BACKENDS_INSTALLED = [
+    name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)
+]
+# Every test that skips by design: (its node id, or its file's, up to any
+# parameters; words of its reason; whether it skips here). A run where a
+# test skips that is not listed, or a listed test runs that should have
+# skipped, fails: no test vanishes unseen (a test dependency that stops
+# importing, a machine too loaded to measure on).
+EXPECTED_SKIPS = [
+    (
+        "tests/test_backends.py::test_a_model_saved_under_one_backend_loads_under_another",
+        "only one Keras backend is installed here",
+        len(BACKENDS_INSTALLED) == 1,
+    ),
+    (
+        "tests/test_backends.py::test_a_model_saved_under_tensorflow_loads_under_this_backend",
+        "this process runs TensorFlow",
+        BACKEND == "tensorflow",
+    ),
+    (
+        "tests/test_backends.py::test_this_backend_keeps_to_the_thread_budget_of_a_worker",
+        "needs two cores",
+        len(os.sched_getaffinity(0)) < 2,
+    ),
+    (
+        "tests/test_backends.py::test_data_parallel_training_on_two_devices_reaches_single_device_quality",
+        "data parallelism is JAX's",
+        BACKEND != "jax",
+    ),
+    (
+        "tests/test_backends.py::test_two_processes_joined_on_localhost_train_as_one",
+        "data parallelism is JAX's",
+        BACKEND != "jax",
+    ),
+    (
+        "tests/test_quiet.py",
+        "the retracing warning is TensorFlow's",
+        BACKEND != "tensorflow",
+    ),
+]
+_skipped = {}  # node id: reason, of the tests that skipped in this run
+_ran = set()  # node ids of the tests that ran (passed, failed or skipped)
+
+
+def _listed(nodeid):
+    """The entry of EXPECTED_SKIPS that names ``nodeid``, or None."""
+    test = nodeid.split("[")[0]
+    for entry in EXPECTED_SKIPS:
+        if test == entry[0] or test.startswith(entry[0] + "::"):
+            return entry
+    return None
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        _ran.add(report.nodeid)
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped[report.nodeid] = str(report.longrepr[-1]).removeprefix("Skipped: ")
+
+
+def skip_surprises():
+    """What differs between the skips of this run and EXPECTED_SKIPS, in words."""
+    surprises = []
+    for nodeid in sorted(_ran):
+        entry = _listed(nodeid)
+        expected = entry is not None and entry[2]
+        reason = _skipped.get(nodeid)
+        if reason is not None and not (expected and entry[1] in reason):
+            surprises.append(f"{nodeid} skipped unexpectedly: {reason}")
+        elif reason is None and expected:
+            surprises.append(f"{nodeid} ran, but is listed to skip here ({entry[1]})")
+    return surprises
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    # pytest-xdist's workers see their share of the tests: the run's
+    # controller, which sees every report, checks them all.
+    if hasattr(session.config, "workerinput") or not skip_surprises():
+        return
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    surprises = skip_surprises()
+    if surprises and not hasattr(terminalreporter.config, "workerinput"):
+        terminalreporter.section("skips that conftest.py does not expect", red=True)
+        for line in surprises:
+            terminalreporter.line(line, red=True)
 
 
 @pytest.fixture(scope="session")

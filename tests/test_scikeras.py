@@ -1,15 +1,13 @@
 """AutoencoderTransformer codes feeding a scikeras KerasClassifier in one Pipeline."""
 
 import keras
-import pytest
+from scikeras import wrappers as scikeras_wrappers
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from skae import AutoencoderTransformer
-
-scikeras_wrappers = pytest.importorskip("scikeras.wrappers")
 
 
 def softmax_classifier(meta):

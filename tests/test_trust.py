@@ -7,6 +7,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+import skops.io as sio
 from _fresh import run_fresh
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -255,7 +256,6 @@ def test_every_purpose_draws_from_its_own_seed_stream():
 
 @pytest.mark.parametrize("in_pipeline", [False, True])
 def test_skops_saves_and_loads_in_a_fresh_process(small_fit, X, tmp_path, in_pipeline):
-    sio = pytest.importorskip("skops.io")
     model = clone(small_fit[0]).set_params(image_shape=(8, 8)).fit(X)
     saved = make_pipeline(MinMaxScaler(), model).fit(X) if in_pipeline else model
     path, data = tmp_path / "model.skops", tmp_path / "X.npy"
@@ -272,8 +272,6 @@ def transform_with_saved_model(path, X):
     """The codes of the rows in the .npy file ``X`` by the model saved with
     skops at ``path``, trusting the types it names; run in a fresh
     interpreter (under a backend of its own), as a user's next session."""
-    import skops.io as sio
-
     model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     return model.transform(np.load(X)).tolist()
 
@@ -288,7 +286,6 @@ def _lambda_architecture(input_shape, z_dim):
 
 
 def test_loading_runs_no_code_from_the_file_unless_trusted(X, tmp_path):
-    sio = pytest.importorskip("skops.io")
     model = AutoencoderTransformer(
         z_dim=2, epochs=1, architecture=_lambda_architecture, random_state=0
     ).fit(X)

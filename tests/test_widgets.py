@@ -3,14 +3,13 @@
 import io
 import sys
 
+import ipywidgets  # noqa: F401 (a test dependency: missing, the module fails)
 import matplotlib.image
 import numpy as np
 import pytest
 
 from skae import AutoencoderTransformer
 from skae.widgets import explore_latent
-
-pytest.importorskip("ipywidgets")
 
 
 @pytest.fixture(scope="module")
