@@ -16,8 +16,7 @@ EXPECTED_FIGURES = {
     "latent_scatter_z2.png",
     "latent_grid_z2.png",
     "error_vs_z.png",
-    "training_curves_z2.png",
-    "training_curves_z3.png",
+    "training_curves.png",
 }
 
 
@@ -35,8 +34,12 @@ def test_compare_on_digits_writes_table_verdict_csv_and_figures(tmp_path, capsys
     )
     assert status == 0
     printed = capsys.readouterr().out
-    assert "[1/2] z_dim=2 autoencoder epoch 3/30:" in printed  # progress
-    assert "left for this model" in printed
+    # In a log (not a terminal), the first epoch's line, then one every 10 s
+    # at most: a few lines for the one fit, not one per epoch.
+    progress = [line for line in printed.splitlines() if "autoencoder epoch" in line]
+    assert progress[0].startswith("autoencoder epoch 1/30:")
+    assert "left for this model" in progress[0]
+    assert "serve every z_dim from 1 to 3" in printed
     assert "Test reconstruction error on 540 digits images" in printed
     results = pd.read_csv(out / "results.csv")
     assert list(results["method"]) == ["PCA", "autoencoder"] * 2
@@ -52,6 +55,8 @@ def test_compare_on_digits_writes_table_verdict_csv_and_figures(tmp_path, capsys
     verdict = next(line for line in printed.splitlines() if line.startswith("Verdict"))
     assert "the autoencoder reconstructs better than PCA at every z_dim" in verdict
     assert "x lower error at z_dim=2" in verdict
+    fit_seconds = results["fit_seconds"].max()
+    assert len(progress) <= 2 + fit_seconds / 10
 
 
 def test_verdict_says_who_wins_and_which_fits_hit_the_cap():
@@ -142,6 +147,7 @@ def test_user_errors_are_one_line_and_status_2(arguments, message, tmp_path, cap
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], captured.err
     assert lines[0].startswith("skae: error:")
+    assert not (tmp_path / "out").exists()  # nothing written before the checks
 
 
 def test_an_out_folder_that_cannot_be_created(tmp_path, capsys):
@@ -198,13 +204,17 @@ def test_version_and_help_show_every_default():
     for option, default in [
         ("--dataset", "(default: auto)"),
         ("--data-home", "(default: $SKAE_DATA_HOME/mnist, else ~/skae_data/mnist)"),
-        ("--z-dim", "(default: 2 5 10 for digits, 2 10 30 for MNIST)"),
+        ("--z-dim", "(default: 2 5 10 for digits, 2 10 30 for MNIST"),
         ("--epochs", "(default: AutoencoderTransformer's \"auto\""),
         ("--out", "(default: skae_results)"),
         ("--random-state", "(default: 0)"),
+        ("--columns", "(default: every numeric column but the label's)"),
+        ("--missing", "(default: drop)"),
     ]:
         assert option in help_text and default in help_text
-    assert help_text.count("(default") == 6
+    for option in ("--data", "--drop", "--label", "--image-size", "--save-model"):
+        assert option in help_text
+    assert help_text.count("(default") == 8
 
 
 def test_the_command_prints_no_tensorflow_lines_or_warnings(tmp_path):
