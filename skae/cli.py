@@ -515,10 +515,8 @@ def compare_command(args):
         written.append(_write_codes(ae, data, _in_out(out, args.codes)))
     if args.save_model is not None:
         written.append(_save_model(ae, data, _in_out(out, args.save_model)))
-    say(
-        f"wrote {', '.join(map(str, written))} and {len(figures)} figures "
-        f"to {out}{os.sep}"
-    )
+    names = [str(p.relative_to(out) if p.is_relative_to(out) else p) for p in written]
+    say(f"wrote {', '.join(names)} and {len(figures)} figures to {out}{os.sep}")
     return 0
 
 
@@ -537,17 +535,13 @@ def _describe(data, z_dims, args, say):
     if data.label is not None:
         what = "each image's subfolder" if data.label == "folder" else data.label
         say(f"label: {what} ({_label_kind(data.split.y)[1]})")
-    scaled = (
-        "features standardised with the training rows' mean and standard deviation"
-        if data.unit == "rows"
-        else "pixels in [0, 1]"
-    )
     say(
         f"70/30 split seeded by --random-state {args.random_state}: "
         f"{len(data.X_train):,} training and {len(data.X_test):,} test {data.unit} of "
-        f"{data.n_features:,} features; {scaled}; PCA and an autoencoder at "
-        f"z_dim {z_list}"
+        f"{data.n_features:,} features; PCA and an autoencoder at z_dim {z_list}"
     )
+    if data.unit == "rows":
+        say("features standardised with the training rows' mean and standard deviation")
 
 
 def _progress(args, say):
