@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 # The benchmark that writes each results file.
@@ -39,8 +40,11 @@ def test_run_all_quick(quick, tmp_path):
     assert report["machine"]["cores"] >= 1 and report["machine"]["commit"]
     assert report["tutorial_epoch_s"] > 0
     (default,) = report["defaults"]
-    # the PCA start, then two epochs of training on 1,000 images
-    assert default["test_mse"] < report["pca"][10]
+    # Two epochs of training on 1,000 images keep the second: measured
+    # 0.0323 against PCA's 0.0357; untrained, the model ends at its start,
+    # PCA of all rows, clipped (0.0347).
+    assert default["best_epoch"] == 2
+    assert default["test_mse"] < 0.95 * report["pca"][10]
     assert default["epochs"] == len(default["curve"]) == 2
     times = [seconds for seconds, _ in default["curve"]]
     assert times == sorted(times) and 0 < times[-1] <= default["fit_s"]
@@ -76,7 +80,9 @@ def test_digits_benchmark_quick(tmp_path):
         "conv)",
     ]
     pca, dense, conv = (row["test_mse"] for row in rows)
-    assert dense < pca and conv < pca  # the PCA start, then training
+    # Never worse than PCA. (On 300 digits training gains nothing over the
+    # start: measured 0.0153 trained, 0.0149 untrained, PCA 0.0159.)
+    assert dense < pca and conv < pca
     assert all(0.5 < row["accuracy_3_fold"] <= 1 for row in rows)
 
 
@@ -102,11 +108,20 @@ def test_generative_quick(quick):
     report = generative.main(quick)
     denoising = report["denoising_mse_vs_clean (noise std 0.5)"]
     assert denoising["denoising autoencoder"] < denoising["noisy input itself"]
-    assert denoising["denoising autoencoder"] < denoising["plain autoencoder"]
-    for values in report["sampling (z_dim=2, 1000 samples)"].values():
-        assert sum(values["class_counts"]) == 1000
+    # measured 0.0381 against 0.0443 (the plain model, still at its start
+    # after one epoch); untrained, the two are the same model
+    assert denoising["denoising autoencoder"] < 0.95 * denoising["plain autoencoder"]
+    # One epoch on 1,000 images: samples of several digits already (measured
+    # 7 digits in the plain grid, 4 in the variational one; class balance
+    # 0.83 and 0.47, where 0 is one digit only)
+    plain, variational = report["sampling (z_dim=2, 1000 samples)"].values()
+    assert len(plain["digits_in_10x10_grid"]) >= 5
+    assert len(variational["digits_in_10x10_grid"]) >= 3
+    assert plain["class_balance_entropy"] > 0.6
+    assert variational["class_balance_entropy"] > 0.3
+    # measured 0.778 and 0.776 (0.937 and 0.782 on all of MNIST); chance is 0.5
     auc = report["anomaly_roc_auc (train 0-4, flag 5-9)"]
-    assert auc["autoencoder"] > 0.6 and auc["PCA"] > 0.6
+    assert auc["autoencoder"] > 0.72 and auc["PCA"] > 0.72
 
 
 def test_parallel_search_quick(tmp_path):
@@ -118,7 +133,12 @@ def test_parallel_search_quick(tmp_path):
     assert "| n_jobs |" in (tmp_path / "parallel_search_digits.md").read_text()
     # Both searches fit the same seeded candidates on the same folds.
     np.testing.assert_allclose(searches[0]["scores"], searches[1]["scores"], rtol=1e-5)
-    assert all(score < 0 for score in searches[0]["scores"])  # minus an MSE
+    # Minus held-out MSEs, better with each larger code (z_dim 2, 4, 8, 16;
+    # measured -0.056 to -0.012), all better than the mean image's error.
+    scores = np.array(searches[0]["scores"])
+    assert np.all(np.diff(scores) > 0)
+    mean_image_error = np.var(load_digits().data[:600] / 16, axis=0).mean()
+    assert -scores[0] < mean_image_error, (scores, mean_image_error)
 
 
 def test_streaming_quick(quick):
@@ -127,8 +147,9 @@ def test_streaming_quick(quick):
     runs = streaming.main(quick)["runs"]
     streamed = runs["partial_fit, 2k memory-mapped, 1 pass"]
     assert streamed["peak_anonymous_mb_while_streaming"] > 0
-    # PCA's z_dim=10 error on MNIST is 0.034; the mean image's 0.073
-    assert streamed["test_mse"] < 0.04
+    # measured 0.0308 after one pass over 2,000 images; untrained, the
+    # model is its start, PCA of the first chunk (0.0354)
+    assert streamed["test_mse"] < 0.033
 
 
 def test_backends_quick(quick):
@@ -137,14 +158,17 @@ def test_backends_quick(quick):
     runs = backends.main([*quick, "--backends", "tensorflow"])["runs"]
     (run,) = runs
     assert run["backend"] == "tensorflow" and run["epochs"] == len(run["epoch_s"]) == 2
-    assert run["test_mse"] < 0.034  # PCA's at z_dim=10
+    # measured 0.0270 after two epochs on 2,000 images; untrained 0.0338
+    assert run["test_mse"] < 0.030
 
 
 def test_best_quality_quick(quick):
     import best_quality
 
     (row,) = best_quality.main(quick)["rows"]
-    assert row["epochs_run"] == 2 and row["test_mse"] < row["pca_test_mse"]
+    assert row["epochs_run"] == row["best_epoch"] == 2
+    # measured 0.0323 against PCA's 0.0357; untrained 0.0347
+    assert row["test_mse"] < 0.95 * row["pca_test_mse"]
     assert row["sse_per_image"] == pytest.approx(row["test_mse"] * 784)
 
 
