@@ -1,5 +1,6 @@
 """Denoising, sampling and the variational option, on small data."""
 
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -51,15 +52,26 @@ def test_every_epoch_reshuffles_full_batches(X):
     assert not np.array_equal(first, second)
 
 
-def test_noise_only_in_fit(X):
+@pytest.mark.parametrize("noise", ["gaussian", "masking"])
+def test_noise_only_in_fit(X, noise):
     dae = AutoencoderTransformer(
-        z_dim=4, epochs=3, noise="gaussian", noise_level=0.5, random_state=0
+        z_dim=4, epochs=3, noise=noise, noise_level=0.5, random_state=0
     ).fit(X)
-    np.testing.assert_array_equal(dae.transform(X), dae.transform(X))
+    # transform and inverse_transform are the networks' own outputs on the
+    # clean rows: no noise, seeded or not, on the way
+    rows = X.astype(np.float32)
     Z = dae.transform(X)
-    np.testing.assert_array_equal(dae.inverse_transform(Z), dae.inverse_transform(Z))
+    np.testing.assert_allclose(
+        Z, keras.ops.convert_to_numpy(dae.encoder_(rows)), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        dae.inverse_transform(Z),
+        keras.ops.convert_to_numpy(dae.decoder_(Z)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
     plain = AutoencoderTransformer(z_dim=4, epochs=3, random_state=0).fit(X)
-    assert not np.allclose(dae.transform(X), plain.transform(X))  # noise trained
+    assert not np.allclose(Z, plain.transform(X))  # noise trained
 
 
 def test_denoising_beats_plain_on_noisy_inputs(digits):
@@ -100,6 +112,16 @@ def test_sample_shapes_ranges_and_reproducibility(X, variational):
     rng = np.random.RandomState(3)
     assert not np.array_equal(
         ae.sample(5, random_state=rng), ae.sample(5, random_state=rng)
+    )
+
+
+def test_variational_samples_decode_draws_from_the_prior(X):
+    vae = AutoencoderTransformer(
+        z_dim=2, epochs=3, variational=True, random_state=0
+    ).fit(X)
+    prior = np.random.RandomState(4).standard_normal((6, 2)).astype(np.float32)
+    np.testing.assert_array_equal(
+        vae.sample(6, random_state=4), vae.inverse_transform(prior)
     )
 
 

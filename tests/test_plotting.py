@@ -157,7 +157,10 @@ def test_history_curves_have_integer_epochs(ae2):
     ax = fig.axes[0]
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["loss", "val_loss"]
-    np.testing.assert_allclose(lines[0].get_ydata(), ae2.history_["loss"])
+    for line, name in zip(lines, ["loss", "val_loss"]):
+        np.testing.assert_allclose(line.get_ydata(), ae2.history_[name])
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 6))
+    assert not np.allclose(ae2.history_["loss"], ae2.history_["val_loss"])
     assert ax.get_xlabel() == "epoch"
     fig.canvas.draw()
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
@@ -181,4 +184,35 @@ def test_error_vs_z_with_several_sizes_is_on_log_axes():
     }
     ax = plotting.plot_error_vs_z(results).axes[0]
     assert ax.get_xscale() == ax.get_yscale() == "log"
+    pca, ae = ax.get_lines()
+    assert (pca.get_label(), ae.get_label()) == ("PCA", "AE")
+    np.testing.assert_array_equal(pca.get_xdata(), [2, 10, 30])
+    np.testing.assert_allclose(pca.get_ydata(), [0.056, 0.034, 0.018])
+    np.testing.assert_allclose(ae.get_ydata(), [0.036, 0.01, 0.003])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "10", "30"]
+
+
+def test_error_vs_z_lines_follow_the_rows_in_z_order():
+    results = {
+        "method": ["AE", "AE", "AE"],
+        "z_dim": [10, 2, 5],
+        "mse": [0.01, 0.03, 0.05],  # not a decreasing curve: nothing to sort by
+    }
+    (line,) = plotting.plot_error_vs_z(results).axes[0].get_lines()
+    np.testing.assert_array_equal(line.get_xdata(), [2, 5, 10])
+    np.testing.assert_allclose(line.get_ydata(), [0.03, 0.05, 0.01])
+
+
+def test_error_vs_z_of_fitted_models_draws_their_curves(few_digits):
+    from skae.metrics import reconstruction_error
+
+    X = few_digits[0]
+    ax = plotting.plot_error_vs_z(PCA(4).fit(X), X, pca=PCA(6).fit(X)).axes[0]
+    theirs, ours = ax.get_lines()
+    assert (theirs.get_label(), ours.get_label()) == ("PCA", "autoencoder")
+    # the first k codes of one fit reconstruct as PCA(k)
+    errors = [reconstruction_error(PCA(k).fit(X), X) for k in range(1, 7)]
+    np.testing.assert_array_equal(theirs.get_xdata(), range(1, 7))
+    np.testing.assert_allclose(theirs.get_ydata(), errors, rtol=1e-6)
+    np.testing.assert_array_equal(ours.get_xdata(), range(1, 5))
+    np.testing.assert_allclose(ours.get_ydata(), errors[:4], rtol=1e-6)
