@@ -8,7 +8,7 @@ Every mistake in the input is a :class:`DataError` of one line.
 
 The rules, which ``docs/user_guide/command_line.rst`` states for users:
 
-- ``.csv``, ``.tsv`` (and ``.tab``, ``.txt`` parted by tabs), ``.parquet``:
+- ``.csv``, ``.tsv`` (or ``.tab``), ``.parquet``:
   the first line is the header (unless every name in it is a number: then
   there is none); a first column without a name is the row index, as
   ``DataFrame.to_csv`` writes it. Numeric columns are the features, others
@@ -41,7 +41,7 @@ CHUNK_ROWS = 16_384
 _SNIFF_ROWS = 1_000
 # A numeric label with at most this many values names classes.
 MAX_CLASSES = 20
-TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": "\t"}
+TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 SUFFIXES = (*TABLE_SUFFIXES, ".parquet", ".pq", ".npy", ".npz")
 # What a file's first bytes say it is, for a file named for something else.
@@ -135,14 +135,14 @@ def read(path, *, columns=None, drop=None, label=None, missing="drop", image_siz
         _refuse_table_options(path.name + "/", columns, drop)
         data = _read_image_folder(path, label, image_size)
     else:
-        data = _read_file(path, columns, drop, label, missing, image_size)
+        data = _read_file(path, columns, drop, label, image_size)
     _drop_missing_rows(data, missing)
     if len(data.X) == 0:
         raise DataError(f"{data.name} has no rows to compare")
     return data
 
 
-def _read_file(path, columns, drop, label, missing, image_size):
+def _read_file(path, columns, drop, label, image_size):
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         if suffix in IMAGE_SUFFIXES:
@@ -366,32 +366,37 @@ def _choose_columns(name, head, columns, drop, label, notes):
 
 
 def _fill_table(name, chunks, n_max, features, label_column, kind, notes):
-    """Read ``chunks`` (DataFrames) into one float32 array of at most ``n_max`` rows.
+    """Read ``chunks`` (DataFrames) into one float32 array of ``n_max`` rows or fewer.
 
     The array is allocated once, at an upper bound of the rows, and filled
-    chunk by chunk: no second copy of the data is ever made (the pages
-    past the last row are never touched, so never held).
+    chunk by chunk: no second copy of the data is made (the pages past the
+    last row are never touched, so never held). Should the bound be short
+    (a file whose lines end in carriage returns alone), the array grows.
     """
     import pandas as pd
 
-    X = np.empty((max(n_max, 0), len(features)), dtype=np.float32)
+    X = np.empty((max(n_max, 1), len(features)), dtype=np.float32)
     indexes, labels, filled = [], [], 0
     try:
         for chunk in chunks:
             values = chunk[features].to_numpy(dtype=np.float32)
+            if filled + len(values) > len(X):  # the bound was short: grow
+                more = np.empty((max(filled, len(values)), X.shape[1]), np.float32)
+                X = np.concatenate([X[:filled], more])
             X[filled : filled + len(values)] = values
             filled += len(values)
             indexes.append(chunk.index)
             if label_column is not None:
                 labels.append(chunk[label_column])
+    # ParserError and UnicodeDecodeError are ValueErrors too: first.
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"{name} cannot be read as {kind}: {_first_line(exc)}"
+        ) from None
     except ValueError as exc:
         raise DataError(
             f"{name}: a column that holds numbers in its first rows holds text "
             f"further down ({_first_line(exc)}); choose with --columns or --drop"
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(
-            f"{name} cannot be read as {kind}: {_first_line(exc)}"
         ) from None
     if filled == 0:
         raise DataError(f"{name} has no rows, only a header")

@@ -411,6 +411,11 @@ BAD = {
     ),
     "one image": (lambda t: (_png(t / "a.png"), t / "a.png")[1], [], "give the folder"),
     "text further down": (_numbers_then_text, [], "holds text further down"),
+    "ragged rows": (
+        lambda t: _write(t / "r.csv", "a,b\n1,2\n1,2,3,4\n"),
+        [],
+        "r.csv cannot be read as CSV: Error tokenizing data",
+    ),
     "missing value refused": (
         lambda t: _write(t / "m.csv", "a,b\n" + "1,2\n" * 20 + "3,\n"),
         ["--missing", "error"],
@@ -502,6 +507,12 @@ def test_an_unnamed_first_column_is_the_index_and_a_numeric_header_is_none(tmp_p
         "1",
         "2",
     ]
+
+
+def test_lines_ended_by_carriage_returns_alone(tmp_path):
+    # one "line" by its line feeds: the array read into grows past that bound
+    data = read(_write(tmp_path / "mac.csv", "a,b\r" + "1,2\r" * 30))
+    assert data.X.shape == (30, 2)
 
 
 def test_columns_and_drop_choose_the_features(tmp_path):
