@@ -298,6 +298,8 @@ def tutorial_autoencoder(
 
     For 28x28x1 images this is the tutorial's model exactly; other sizes work
     when height and width are multiples of 4 (the 7x7 map becomes H/4 x W/4).
+    The user guide's page *The reference tutorial* describes the tutorial:
+    this network, its training recipe and its figures.
 
     Parameters
     ----------

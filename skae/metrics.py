@@ -60,7 +60,23 @@ def reconstruction_error(estimator, X, *, per_sample=False):
 def reconstruction_scorer(estimator, X, y=None):
     """Scorer for ``GridSearchCV(scoring=...)``: minus the reconstruction error.
 
-    Greater is better, as scikit-learn's scorers expect. ``y`` is ignored.
+    Greater is better, as scikit-learn's scorers expect. It scores PCA (whose
+    own ``score`` is a log-likelihood) and the autoencoder (whose ``score``
+    is this already) on the same terms.
+
+    Parameters
+    ----------
+    estimator : fitted transformer
+        Anything with ``transform`` and ``inverse_transform``.
+    X : array-like of shape (n_samples, n_features) or image stack
+        The held-out data of a split.
+    y : None
+        Ignored; scorers take it.
+
+    Returns
+    -------
+    score : float
+        Minus :func:`reconstruction_error` of ``estimator`` on ``X``.
 
     Examples
     --------

@@ -58,29 +58,41 @@ def plot_reconstructions(estimator, X, *, n_images=10, image_shape=None, title=N
     Parameters
     ----------
     estimator : fitted transformer with ``inverse_transform``
-    X : array-like of shape (n_samples, n_features)
-        The first ``n_images`` rows are shown.
+        An :class:`~skae.AutoencoderTransformer`, PCA, or a pipeline whose
+        steps all invert: each image is shown beside
+        ``inverse_transform(transform(image))``.
+    X : array-like of shape (n_samples, n_features) or image stack
+        Images, as flat rows or ``(n, H, W[, C])``; the first ``n_images``
+        are shown. Pixel values are drawn clipped to [0, 1].
     n_images : int, default=10
+        How many images: the figure has one column per image.
     image_shape : tuple, default=None
-        Needed when the estimator records no ``image_shape_`` and the images
-        are not square.
+        ``(H, W)`` or ``(H, W, C)`` to draw the rows as images. By default
+        the estimator's ``image_shape_``, else square grey images.
     title : str, default=None
-        Figure title; by default names the estimator and the test MSE of the
+        Figure title; by default names the estimator and the MSE of the
         images shown.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        Two rows of axes: the originals above their reconstructions.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
     >>> from skae.plotting import plot_reconstructions
-    >>> X = np.random.RandomState(0).rand(20, 16)
-    >>> fig = plot_reconstructions(PCA(4).fit(X), X, n_images=5)
-    >>> len(fig.axes)
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=10, epochs=1, random_state=0).fit(X)
+    >>> fig = plot_reconstructions(ae, X, n_images=5)
+    >>> len(fig.axes)  # 5 originals over 5 reconstructions
     10
+
+    PCA, or any transformer with ``inverse_transform``, draws the same way:
+
+    >>> from sklearn.decomposition import PCA
+    >>> fig = plot_reconstructions(PCA(10).fit(X), X, n_images=5)
     """
     import matplotlib.pyplot as plt
 
@@ -117,7 +129,10 @@ def plot_latent_scatter(
     Parameters
     ----------
     estimator : fitted transformer
-    X : array-like of shape (n_samples, n_features)
+        Anything with ``transform``: an :class:`~skae.AutoencoderTransformer`,
+        PCA, a pipeline.
+    X : array-like of shape (n_samples, n_features) or image stack
+        The data whose codes are drawn.
     y : array-like of shape (n_samples,)
         Labels, used for colour only.
     n_samples : int, default=1000
@@ -125,21 +140,25 @@ def plot_latent_scatter(
     random_state : int, default=0
         Which points are drawn.
     ax : matplotlib Axes, default=None
+        Draw into this axes; by default a new figure.
     cmap : str, default="tab10"
+        Matplotlib colour map of the labels.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        The figure holding the scatter and its colour bar.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
     >>> from skae.plotting import plot_latent_scatter
-    >>> X = np.random.RandomState(0).rand(50, 8)
-    >>> fig = plot_latent_scatter(PCA(2).fit(X), X, np.arange(50) % 3)
-    >>> fig.axes[0].get_xlabel()
-    'z1'
+    >>> X, y = load_digits(return_X_y=True)
+    >>> ae = AutoencoderTransformer(z_dim=2, epochs=1, random_state=0).fit(X / 16)
+    >>> fig = plot_latent_scatter(ae, X / 16, y, n_samples=500)
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    ('z1', 'z2')
     """
     X, y = np.asarray(X), np.asarray(y)
     rng = np.random.default_rng(random_state)
@@ -181,6 +200,9 @@ def plot_latent_grid(
     Parameters
     ----------
     estimator : fitted transformer with ``inverse_transform``
+        An :class:`~skae.AutoencoderTransformer` (a two-dimensional code
+        draws the whole latent space), PCA, or a pipeline whose steps all
+        invert.
     X : array-like, default=None
         Data whose codes set the grid: along each axis, ``n_steps`` round
         values spanning that dimension's own range of the codes (2nd to
@@ -195,21 +217,27 @@ def plot_latent_grid(
     dims : tuple of two int, default=(0, 1)
         The latent dimensions varied along the x and y axes.
     image_shape : tuple, default=None
+        ``(H, W)`` or ``(H, W, C)`` of the decoded images. By default the
+        estimator's ``image_shape_``, else square grey images.
     ax : matplotlib Axes, default=None
+        Draw into this axes; by default a new figure.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        One image of the decoded tiles, labelled with their latent values.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
     >>> from skae.plotting import plot_latent_grid
-    >>> X = np.random.RandomState(0).rand(50, 16)
-    >>> fig = plot_latent_grid(PCA(2).fit(X), values=[-1, 0, 1])
-    >>> fig.axes[0].get_images()[0].get_array().shape  # 3 x 3 tiles, 1-pixel gaps
-    (14, 14)
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=2, epochs=1, random_state=0).fit(X)
+    >>> fig = plot_latent_grid(ae, X, n_steps=5)
+    >>> fig.axes[0].get_images()[0].get_array().shape  # 5 x 5 tiles of 8x8, 1-pixel gaps
+    (44, 44)
+    >>> fig = plot_latent_grid(ae, values=[-1, 0, 1])  # the same values on both axes
     """
     codes = _grid_codes(estimator, X, values)
     center = center_code(estimator, X) if X is not None else _middle(estimator, codes)
@@ -306,21 +334,28 @@ def plot_history(history, *, ax=None):
     Parameters
     ----------
     history : fitted AutoencoderTransformer or dict
-        An estimator with ``history_`` or the dict itself.
+        An estimator with ``history_`` or the dict itself: lists of values
+        per epoch, keyed by name.
     ax : matplotlib Axes, default=None
+        Draw into this axes; by default a new figure.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        One line per loss, on a log scale.
 
     Examples
     --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
     >>> from skae.plotting import plot_history
-    >>> fig = plot_history(
-    ...     {"loss": [0.1, 0.05], "val_loss": [0.12, 0.07], "learning_rate": [1, 0]}
-    ... )
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=5, epochs=3, random_state=0).fit(X)
+    >>> fig = plot_history(ae)
     >>> [line.get_label() for line in fig.axes[0].get_lines()]
     ['loss', 'val_loss']
+    >>> [len(line.get_xdata()) for line in fig.axes[0].get_lines()]  # one point per epoch
+    [3, 3]
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -351,14 +386,17 @@ def plot_error_vs_z(results, X=None, *, pca=None, ax=None):
         every size from 1 to its ``z_dim_`` one fit gives
         (:func:`skae.metrics.reconstruction_error_curve`).
     X : array-like, default=None
-        The data to measure the errors on, with a fitted ``results``.
+        The data to measure the errors on, with a fitted ``results`` (held-out
+        data, for a fair comparison).
     pca : fitted PCA, default=None
         With a fitted ``results``: PCA's curve too, for comparison.
     ax : matplotlib Axes, default=None
+        Draw into this axes; by default a new figure.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        One line per method, both axes on a log scale.
 
     Examples
     --------

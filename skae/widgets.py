@@ -115,7 +115,8 @@ def explore_latent(
     Parameters
     ----------
     estimator : fitted transformer with ``inverse_transform``
-        Typically a 2-D :class:`~skae.AutoencoderTransformer`.
+        Typically a 2-D :class:`~skae.AutoencoderTransformer`; PCA works
+        too.
     dims : sequence of int, default=(0, 1)
         Latent dimensions that get a slider.
     value_range : (float, float), default=None
@@ -142,14 +143,22 @@ def explore_latent(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderTransformer
     >>> from skae.widgets import explore_latent
-    >>> pca = PCA(2).fit(np.random.RandomState(0).rand(30, 16))
-    >>> explorer = explore_latent(pca, value_range=(-5, 5))
-    >>> explorer.sliders[0].value = 1.5
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(z_dim=2, epochs=1, random_state=0).fit(X)
+    >>> explorer = explore_latent(ae, value_range=(-5, 5))
+    >>> [slider.description for slider in explorer.sliders]
+    ['z1', 'z2']
+    >>> explorer.sliders[0].value = 1.5  # what dragging z1 does
     >>> explorer.code()
     array([1.5, 0. ], dtype=float32)
+    >>> explorer.decode().shape  # the image shown, 8x8 like the digits
+    (8, 8)
+
+    In a notebook, ``explorer`` as the last line of a cell shows the
+    sliders and the image.
     """
     from ._images import center_code
 

@@ -122,8 +122,12 @@ def load_mnist(
 
     Examples
     --------
+    The first call downloads the files into ``~/skae_data/mnist`` (or
+    ``$SKAE_DATA_HOME/mnist``) unless they are there already; later calls
+    read them from there:
+
     >>> from skae.datasets import load_mnist
-    >>> mnist = load_mnist(subset="test", download_if_missing=False)
+    >>> mnist = load_mnist(subset="test")
     >>> mnist.data.shape, mnist.images.shape, mnist.target[:5]
     ((10000, 784), (10000, 28, 28), array([7, 2, 1, 0, 4]))
     """
