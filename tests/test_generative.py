@@ -180,15 +180,23 @@ def test_the_kl_weight_pulls_codes_to_the_prior(X):
     """A heavier KL term gives codes closer to the standard normal."""
 
     def kl_from_prior(kl_weight):
+        # Every epoch kept: early stopping's validation loss has a KL term of
+        # its own, which would keep the start when the weight is heavy.
         vae = AutoencoderTransformer(
-            z_dim=2, epochs=30, variational=True, kl_weight=kl_weight, random_state=0
+            z_dim=2,
+            epochs=30,
+            variational=True,
+            kl_weight=kl_weight,
+            early_stopping=False,
+            random_state=0,
         ).fit(X)
         stats = vae.encoder_.predict(X, verbose=0)
         mean, log_var = stats[:, :2], stats[:, 2:]
         return np.mean(np.sum(np.exp(log_var) + mean**2 - 1 - log_var, axis=1) / 2)
 
+    # measured 0.0034 against 8.7 (without the KL term in training: 31 both)
     light, heavy = kl_from_prior(0.01), kl_from_prior(10.0)
-    assert heavy < 0.5 * light, (light, heavy)
+    assert heavy < 0.01 * light, (light, heavy)
 
 
 def test_the_sampling_layer_draws_around_the_means(X):
