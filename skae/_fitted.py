@@ -45,6 +45,7 @@ class FittedState:
     feature_names_in_: np.ndarray | None
     _variational: bool
     _nested: bool
+    _prefix_weights: np.ndarray | None  # a nested model's loss weight per size
     _seed: int
     _loss_scale: float
     _recipe: dict | None  # None for a custom architecture
@@ -128,6 +129,7 @@ def _new_state(plan, networks, data, history, best_epoch):
         feature_names_in_=data.feature_names,
         _variational=model.variational,
         _nested=model.nested,
+        _prefix_weights=None if plan.nesting is None else plan.nesting.weights,
         _seed=plan.seed,
         _loss_scale=networks.loss_scale,
         _recipe=networks.recipe,

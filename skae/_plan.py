@@ -120,9 +120,26 @@ class Nesting:
     weights: np.ndarray
 
     @classmethod
-    def for_width(cls, width):
-        probabilities = np.full(width, 1.0 / width)
-        return cls(probabilities, np.ones(width))
+    def relative_to_pca(cls, pca, width):
+        """Every size alike, each sample's loss divided by PCA's error at its size.
+
+        ``pca`` holds the training rows' principal axes: the start, whose
+        error at each size every prefix must improve on. Dividing by it,
+        each size counts by its error relative to PCA's, so the large
+        errors of the small sizes do not drown the small ones of the large
+        (PCA's error is floored at a hundredth of its first size's).
+        """
+        shares = np.zeros(width)
+        shares[: len(pca.explained_variance_ratio)] = pca.explained_variance_ratio[:width]
+        unexplained = 1.0 - np.cumsum(shares)
+        floor = max(0.01 * unexplained[0], 1e-12)
+        weights = 1.0 / np.maximum(unexplained, floor)
+        return cls.with_weights(weights / weights.mean())
+
+    @classmethod
+    def with_weights(cls, weights):
+        """Every size alike, with these loss weights (a fitted model's)."""
+        return cls(np.full(len(weights), 1.0 / len(weights)), np.asarray(weights))
 
     @property
     def width(self):
@@ -204,13 +221,18 @@ def make_plan(params, data, *, incremental=False, previous=None):
             model = replace(model, z_dim=len(pca.components))
     else:
         model, pca = previous.model_plan(), None
+    nesting = None
+    if previous is not None and previous._prefix_weights is not None:
+        nesting = Nesting.with_weights(previous._prefix_weights)
+    elif model.nested:
+        nesting = Nesting.relative_to_pca(pca, model.z_dim)
     batch_size = _batch_size(params["batch_size"], len(train_rows), previous)
     return FitPlan(
         model=model,
         pca=pca,
         target_share=target_share,
         then_plain=target_share is not None and not params["nested"],
-        nesting=Nesting.for_width(model.z_dim) if model.nested else None,
+        nesting=nesting,
         train_rows=train_rows,
         val_rows=val_rows,
         batch_size=batch_size,
@@ -269,13 +291,14 @@ def _training_pca(model, z_dim, data, train_rows, seed):
     A PCA start needs ``z_dim`` axes, a random one the standardisation only;
     a float ``z_dim`` (a share of the variance) needs as many axes as PCA
     keeps for that share, the bound of the nested code; nested codes need
-    the training mean, to measure the variance they explain.
+    PCA's error at every size (their weights) and the training mean (to
+    measure the variance they explain).
     """
     if not isinstance(z_dim, Integral):
         n_components = z_dim
-    elif model.start == "pca":
+    elif model.start == "pca" or model.nested:
         n_components = int(z_dim)
-    elif model.start == "random" or model.nested:
+    elif model.start == "random":
         n_components = 0
     else:
         return None

@@ -367,7 +367,7 @@ class EpochLines(keras.callbacks.Callback):
         self.left = f"left for {left_for}" if left_for else "left"
 
     def on_train_begin(self, logs=None):
-        self.durations, self.last_written = [], -math.inf
+        self.durations, self.last_written, self.unwritten = [], -math.inf, None
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -376,26 +376,34 @@ class EpochLines(keras.callbacks.Callback):
         now = time.perf_counter()
         self.durations.append(now - self.started)
         epochs = self.params["epochs"]
-        if now - self.last_written < self.every and epoch + 1 < epochs:
-            return
-        self.last_written = now
-        losses = ", ".join(
-            f"{name} {value:.5g}"
-            for name, value in (logs or {}).items()
-            if name.endswith("loss")
-        )
         left = np.mean(self.durations) * (epochs - epoch - 1)
         line = (
-            f"{self.label}epoch {epoch + 1}/{epochs}: {losses} "
+            f"{self.label}epoch {epoch + 1}/{epochs}: {_losses(logs)} "
             f"({self.durations[-1]:.1f} s, at most {format_seconds(left)} {self.left})"
         )
-        # \x1b[K clears what a longer line before left on the terminal.
-        self.write(f"\r{line}\x1b[K" if self.in_place else line)
+        if self.in_place:
+            # \x1b[K clears what a longer line before left on the terminal.
+            self.write(f"\r{line}\x1b[K")
+        elif now - self.last_written >= self.every or epoch + 1 == epochs:
+            self.write(line)
+            self.last_written, self.unwritten = now, None
+        else:
+            self.unwritten = line
 
     def on_train_end(self, logs=None):
-        if self.in_place and self.durations:
-            total = format_seconds(sum(self.durations))
-            self.write(f" ({len(self.durations)} epochs in {total})\n")
+        if not self.durations:
+            return
+        if self.in_place:  # the line that stays: what training did, not what was left
+            n, total = len(self.durations), format_seconds(sum(self.durations))
+            self.write(f"\r{self.label}{n} epochs in {total}: {_losses(logs)}\x1b[K\n")
+        elif self.unwritten is not None:  # training stopped early: its last epoch
+            self.write(self.unwritten)
+
+
+def _losses(logs):
+    return ", ".join(
+        f"{name} {value:.5g}" for name, value in (logs or {}).items() if name.endswith("loss")
+    )
 
 
 def format_seconds(seconds):

@@ -126,14 +126,28 @@ def reconstruction_error_curve(estimator, X):
     >>> bool(np.isclose(curve[1], reconstruction_error(PCA(2).fit(X), X)))
     True
     """
-    Z = np.asarray(estimator.transform(X))
-    errors = np.empty(Z.shape[1])
-    for k in range(1, Z.shape[1] + 1):
-        if hasattr(estimator, "components_"):
-            prefix = np.zeros_like(Z)
-            prefix[:, :k] = Z[:, :k]
-        else:
-            prefix = Z[:, :k]
-        X_back = estimator.inverse_transform(prefix)
-        errors[k - 1] = per_sample_squared_error(X, X_back).mean()
-    return errors
+    totals, n = None, 0
+    for first in range(0, _n_samples(X), _CURVE_ROWS):
+        part = X[first : first + _CURVE_ROWS]
+        Z = np.asarray(estimator.transform(part))
+        if totals is None:
+            totals = np.zeros(Z.shape[1])
+        for k in range(1, Z.shape[1] + 1):
+            if hasattr(estimator, "components_"):
+                prefix = np.zeros_like(Z)
+                prefix[:, :k] = Z[:, :k]
+            else:
+                prefix = Z[:, :k]
+            X_back = estimator.inverse_transform(prefix)
+            totals[k - 1] += per_sample_squared_error(part, X_back).sum()
+        n += len(Z)
+    return totals / n
+
+
+# Rows decoded at once by reconstruction_error_curve: its memory stays that
+# of a few copies of these, whatever the size of X.
+_CURVE_ROWS = 8192
+
+
+def _n_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
