@@ -22,7 +22,7 @@ from skae.plotting import plot_history, plot_reconstructions
 
 # The documentation is built with SKAE_QUICK=1: 10,000 training images and
 # 5 epochs. Unset, the fit uses all 60,000 images and the default budget
-# (10 epochs); the README's performance table says how long that takes.
+# (10 epochs); the user guide's Speed and memory page says how long that takes.
 QUICK = os.environ.get("SKAE_QUICK") == "1"
 n_train, epochs = (10_000, 5) if QUICK else (60_000, "auto")
 
