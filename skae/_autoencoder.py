@@ -422,6 +422,17 @@ class AutoencoderTransformer(
         Returns
         -------
         self : AutoencoderTransformer
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X = load_digits().data / 16
+        >>> ae = AutoencoderTransformer(z_dim=4, random_state=0)
+        >>> for chunk in (X[:900], X[900:]):  # chunks of a stream, or of a memory map
+        ...     ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_, ae.transform(X).shape
+        (2, (1797, 4))
         """
         return self._fit(X, incremental=True)
 
@@ -485,6 +496,18 @@ class AutoencoderTransformer(
         -------
         scores : ndarray of shape (n_samples,)
             Minus the mean squared error over features, per sample.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X, y = load_digits(return_X_y=True)
+        >>> ae = AutoencoderTransformer(z_dim=4, epochs=20, random_state=0)
+        >>> ae = ae.fit(X[y < 5] / 16)  # digits 0 to 4 only
+        >>> unlike = np.random.default_rng(0).random((5, 64))  # noise
+        >>> bool(ae.score_samples(unlike).max() < ae.score_samples(X[y < 5] / 16).min())
+        True
         """
         X_model = self._check_fitted_X(X)
         # Chunks keep the memory to the scores plus one chunk's codes and
@@ -513,6 +536,18 @@ class AutoencoderTransformer(
         Returns
         -------
         score : float
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.model_selection import GridSearchCV
+        >>> from skae import AutoencoderTransformer
+        >>> X = load_digits().data / 16
+        >>> search = GridSearchCV(
+        ...     AutoencoderTransformer(epochs=5, random_state=0), {"z_dim": [1, 8]}, cv=2
+        ... ).fit(X)
+        >>> search.best_params_  # the larger code reconstructs better
+        {'z_dim': 8}
         """
         return float(np.mean(self.score_samples(X)))
 
@@ -535,6 +570,15 @@ class AutoencoderTransformer(
         -------
         X_new : ndarray of shape (n_samples, n_features), float32
             Decoded samples as flat rows.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skae import AutoencoderTransformer
+        >>> X = load_digits().data / 16
+        >>> ae = AutoencoderTransformer(z_dim=2, epochs=5, random_state=0).fit(X)
+        >>> ae.sample(3, random_state=0).shape  # three new 8x8 images, as rows
+        (3, 64)
         """
         check_is_fitted(self)
         if not (isinstance(n_samples, Integral) and n_samples >= 1):
@@ -752,3 +796,12 @@ class AutoencoderTransformer(
         from ._model import decode
 
         return decode(self.decoder_, Z, self.batch_size_).reshape(len(Z), -1)
+
+
+# The class's public path is skae.AutoencoderTransformer (see __init__.py),
+# so doctest finds its own examples there, and its methods' from here.
+__test__ = {
+    f"AutoencoderTransformer.{name}": member
+    for name, member in vars(AutoencoderTransformer).items()
+    if not name.startswith("_") and callable(member) and member.__doc__
+}
