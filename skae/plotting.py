@@ -429,8 +429,10 @@ def plot_error_vs_z(results, X=None, *, pca=None, ax=None):
         marker = "o" if len(rows) <= 10 else "."
         ax.plot(rows["z_dim"], rows["mse"], marker=marker, label=method)
     z_values = sorted(results["z_dim"].unique())
-    if len(z_values) > 10:  # a curve: round ticks, not one per size
-        z_values = [z for z in (1, 2, 5, 10, 20, 50, 100, 200, 500) if z <= z_values[-1]]
+    if len(z_values) > 10:  # a curve: round ticks and the last, not one per size
+        largest = z_values[-1]
+        rounds = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+        z_values = [z for z in rounds if z < 0.8 * largest] + [largest]
     if len(z_values) > 1:  # one z_dim on a log axis would get a lone, odd tick
         ax.set_xscale("log")
     ax.set_yscale("log")
