@@ -22,32 +22,40 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULE_FOLDERS = (ROOT / "benchmarks", ROOT / "tests")
 
 
-def run_fresh(module, function, env=None, **kwargs):
+def run_fresh(module, function, env=None, timeout=None, **kwargs):
     """``module.function(**kwargs)`` in a fresh interpreter; what it returned.
 
     The interpreter uses this process's Keras backend unless ``env`` names
     another (``{"KERAS_BACKEND": "jax"}``); ``env`` adds to this process's
     environment (``OMP_NUM_THREADS``, ``XLA_FLAGS``, ...). A failure raises
-    a RuntimeError that shows the child's own traceback.
+    a RuntimeError that shows the child's own traceback; so does a child
+    still running after ``timeout`` seconds, which is killed.
     """
     import keras
 
     path = [str(folder) for folder in MODULE_FOLDERS]
     if os.environ.get("PYTHONPATH"):
         path.append(os.environ["PYTHONPATH"])
-    result = subprocess.run(
-        [sys.executable, "-m", "_fresh", module, function, json.dumps(kwargs)],
-        capture_output=True,
-        check=False,
-        text=True,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(path),
-            "KERAS_BACKEND": keras.backend.backend(),
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            **(env or {}),
-        },
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "_fresh", module, function, json.dumps(kwargs)],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=timeout,
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(path),
+                "KERAS_BACKEND": keras.backend.backend(),
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                **(env or {}),
+            },
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(
+            f"{module}.{function} ran past {timeout} s in a fresh interpreter:\n"
+            f"{(exc.stderr or b'')[-3000:].decode(errors='replace')}"
+        ) from None
     if result.returncode != 0:
         raise RuntimeError(
             f"{module}.{function} failed in a fresh interpreter:\n"

@@ -15,17 +15,19 @@ import time
 import keras
 import numpy as np
 import pytest
+import skops.io as sio
 from _fresh import run_fresh
 from sklearn.model_selection import train_test_split
 
-from skae import AutoencoderTransformer
+from skae import AutoencoderTransformer, load_model
 from skae.metrics import reconstruction_error
 
 BACKENDS = ("tensorflow", "jax", "torch")
 INSTALLED = [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
 THIS = keras.backend.backend()
 # The next installed backend after this one, in a cycle: CI's JAX pass loads
-# into PyTorch and its PyTorch pass into TensorFlow.
+# into PyTorch and its PyTorch pass into TensorFlow; and both load what
+# TensorFlow saved (below), which closes the triangle.
 _here = BACKENDS.index(THIS)
 NEXT = [b for b in BACKENDS[_here + 1 :] + BACKENDS[:_here] if b in INSTALLED][:1]
 
@@ -34,7 +36,6 @@ NEXT = [b for b in BACKENDS[_here + 1 :] + BACKENDS[:_here] if b in INSTALLED][:
 @pytest.mark.skipif(not NEXT, reason="only one Keras backend is installed here")
 @pytest.mark.parametrize("other", NEXT)
 def test_a_model_saved_under_one_backend_loads_under_another(digits32, tmp_path, other):
-    sio = pytest.importorskip("skops.io")
     X = digits32[:300]
     model = AutoencoderTransformer(
         z_dim=3, image_shape=(8, 8), epochs=2, random_state=0
@@ -50,6 +51,42 @@ def test_a_model_saved_under_one_backend_loads_under_another(digits32, tmp_path,
         X=str(tmp_path / "X.npy"),
     )
     np.testing.assert_allclose(codes, model.transform(X), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.core
+@pytest.mark.skipif(
+    THIS == "tensorflow",
+    reason="this process runs TensorFlow: CI's JAX and PyTorch passes load its model",
+)
+def test_a_model_saved_under_tensorflow_loads_under_this_backend(digits32, tmp_path):
+    X, path = digits32[:300], tmp_path / "model.skops"
+    np.save(tmp_path / "X.npy", X)
+    codes = run_fresh(
+        "test_backends",
+        "fit_and_save",
+        env={"KERAS_BACKEND": "tensorflow"},
+        path=str(path),
+        X=str(tmp_path / "X.npy"),
+    )
+    model = load_model(path)
+    assert model.image_shape_ == (8, 8, 1) and model.architecture_ == "conv"
+    np.testing.assert_allclose(model.transform(X), codes, rtol=1e-4, atol=1e-4)
+    reconstructed = model.inverse_transform(model.transform(X))
+    assert reconstruction_error(model, X) == pytest.approx(
+        np.mean((reconstructed - X) ** 2), rel=1e-6
+    )
+
+
+def fit_and_save(path, X):
+    """Fit a convolutional model to the rows in the .npy file ``X``, save it
+    with skops at ``path`` and return its codes; run in a fresh interpreter
+    under the backend that saves."""
+    X = np.load(X)
+    model = AutoencoderTransformer(
+        z_dim=3, image_shape=(8, 8), epochs=2, random_state=0
+    ).fit(X)
+    sio.dump(model, path)
+    return model.transform(X).tolist()
 
 
 def busy_cores_of_a_matrix_product():
@@ -137,6 +174,30 @@ def test_data_parallel_training_on_two_devices_reaches_single_device_quality(
     assert result["devices"] == 2
     assert result["parallel"] <= 1.1 * result["single"], result
     assert result["odd_rows"] == 5 and result["tiny_fit"] == 1
+
+
+@pytest.mark.core
+@pytest.mark.skipif(
+    keras.backend.backend() != "jax",
+    reason="Keras's data parallelism is JAX's: CI's KERAS_BACKEND=jax pass runs it",
+)
+def test_two_processes_joined_on_localhost_train_as_one():
+    """The user guide's several hosts, on one: two JAX processes joined by
+    keras.distribution.initialize train one model under DataParallel, each
+    on its share of every batch, and reach the one-process fit's score."""
+    import multi_process
+
+    result = multi_process.compare()
+    single, processes = result["single"], result["processes"]
+    assert [p["processes"] for p in processes] == [2, 2]
+    assert [p["devices"] for p in processes] == [2, 2]
+    assert single["devices"] == 1
+    for process in processes:
+        # measured: equal to 1e-9 (the reductions' order differs)
+        assert process["test_score"] == pytest.approx(single["test_score"], rel=1e-6)
+        np.testing.assert_allclose(
+            process["codes_of_5"], single["codes_of_5"], rtol=1e-4, atol=1e-5
+        )
 
 
 @pytest.mark.core
