@@ -105,8 +105,9 @@ class AutoencoderTransformer(
 
     batch_size : int or "auto", default="auto"
         Samples per gradient step (and per prediction batch). ``"auto"``
-        takes 128 from 10,000 training samples on, and 32 below, where more
-        (smaller) steps per epoch train better.
+        takes 128 when at least 10,000 rows remain for training after the
+        validation split, and 32 below, where more (smaller) steps per
+        epoch train better.
 
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"}, default="adam"
         Keras optimizer, created fresh for each ``fit``.
@@ -148,8 +149,9 @@ class AutoencoderTransformer(
         way. ``"auto"`` chooses bfloat16 where the hardware computes it
         natively (GPUs of compute capability 8.0 on; CPUs with AMX or
         AVX512-BF16 under TensorFlow), float32 elsewhere and for dense
-        networks and images under 28x28 pixels. Set ``"float32"`` to get
-        the same codes on every machine.
+        networks and images under 28x28 pixels. Set ``"float32"`` for the
+        closest agreement across machines (codes still differ by float
+        rounding).
 
     callbacks : list of keras.callbacks.Callback, default=None
         Extra Keras callbacks (``ModelCheckpoint``, ``TensorBoard``, ...),
@@ -180,9 +182,11 @@ class AutoencoderTransformer(
         blurrier latent space.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split, the order of the
-        batches, the training noise and the codes kept for :meth:`sample`.
-        An int gives the same codes in any process on the same machine.
+        Seeds the built-in networks' initial weights (a custom architecture
+        seeds its own), the validation split, the order of the batches, the
+        prefix sizes of nested codes, the training noise and the codes kept
+        for :meth:`sample`. An int gives the same codes in any process on
+        the same machine.
 
     verbose : int, default=0
         0 is silent; 1 prints one line per epoch (losses, seconds, the time
@@ -234,7 +238,7 @@ class AutoencoderTransformer(
         chose. A nested model's ``inverse_transform`` takes any first k of
         them too.
 
-    explained_variance_ratio_ : ndarray of shape (z_dim_,) or None
+    explained_variance_ratio_ : ndarray of shape (n_codes,) or None
         For nested codes, as PCA's: the share of the variance (around the
         training mean) that each code adds, so that ``cumsum(...)[k - 1]``
         is the share that the first k codes reconstruct. Measured on up to
@@ -456,10 +460,10 @@ class AutoencoderTransformer(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, z_dim_), or (n_samples, k)
-            Codes, as ``transform`` returns them; for nested codes, their
-            first k columns for any k up to ``z_dim_``, decoded as the
-            k-code.
+        X : array-like of shape (n_samples, n_codes)
+            Codes, as ``transform`` returns them (``n_codes`` is ``z_dim_``);
+            for nested codes, their first k columns for any k up to
+            ``z_dim_``, decoded as the code of size k.
 
         Returns
         -------
@@ -750,6 +754,11 @@ class AutoencoderTransformer(
                     f"{type(self).__name__} needs numeric input: {exc}"
                 ) from None
             raise
+        if X_array.dtype.kind not in "biuf":  # a category or object column, say
+            raise ValueError(
+                f"{type(self).__name__} needs numeric input: X holds values of "
+                f"dtype {X_array.dtype} (encode categories as numbers first)"
+            )
         if X_array.ndim > 4:
             raise ValueError(
                 "X must be 2-D rows or an image stack (n, H, W) or (n, H, W, C); "
@@ -763,9 +772,13 @@ class AutoencoderTransformer(
     def _check_like_fitted(self, X, X_flat, stack_shape):
         """Refuse data shaped or named unlike the fitted model's."""
         if stack_shape is not None and stack_shape != self.image_shape_:
+            fitted_on = (
+                "flat rows" if self.image_shape_ is None
+                else f"images of shape {self.image_shape_}"
+            )
             raise ValueError(
                 f"X holds images of shape {stack_shape}, but this estimator was "
-                f"fitted on images of shape {self.image_shape_}"
+                f"fitted on {fitted_on}"
             )
         validate_data(
             self, X if stack_shape is None else X_flat, reset=False, skip_check_array=True

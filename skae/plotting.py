@@ -420,7 +420,7 @@ def plot_error_vs_z(results, X=None, *, pca=None, ax=None):
     """
     import pandas as pd
 
-    if hasattr(results, "transform"):
+    if hasattr(results, "inverse_transform"):  # a fitted model, not a table
         results = _error_curves(results, X, pca)
     results = pd.DataFrame(results)
     fig, ax = _axes(ax, (6, 4))
