@@ -105,26 +105,7 @@ def main(argv=None):
         ),
     }
     write_results(args.out, "nested", report, markdown(report))
-    user_guide_table(report).to_csv(Path(args.out) / "nested.csv", index=False)
     return report
-
-
-def user_guide_table(report):
-    """The user guide's table (docs/user_guide/choosing_z_dim.rst includes the CSV)."""
-    import pandas as pd
-
-    nested, pca = report["nested"]["test_mse"], report["pca_test_mse"]
-    separate = [report["plain"][str(z)]["test_mse"][-1] for z in SIZES]
-    return pd.DataFrame(
-        {
-            "k": SIZES,
-            "PCA(k)": [f"{pca[z - 1]:.4f}" for z in SIZES],
-            "plain fit at k": [f"{e:.4f}" for e in separate],
-            "first k of one nested fit": [f"{nested[z - 1]:.4f}" for z in SIZES],
-            "nested / plain": [f"{nested[z - 1] / e:.2f}" for z, e in zip(SIZES, separate)],
-            "nested / PCA": [f"{nested[z - 1] / pca[z - 1]:.2f}" for z in SIZES],
-        }
-    )
 
 
 def markdown(report):

@@ -21,7 +21,6 @@ Each chosen pipeline is also scored on the 10,000 test images. Writes
 
 import tempfile
 import time
-from pathlib import Path
 
 from _common import arguments, machine, mnist, write_results
 from _markdown import results_page, summary_opening, table
@@ -117,24 +116,7 @@ def main(argv=None):
             }
             print(name, report["searches"][name], flush=True)
     write_results(args.out, "z_search", report, markdown(report))
-    user_guide_table(report).to_csv(Path(args.out) / "z_search.csv", index=False)
     return report
-
-
-def user_guide_table(report):
-    """The user guide's table (docs/user_guide/choosing_z_dim.rst includes the CSV)."""
-    import pandas as pd
-
-    searches = report["searches"]
-    return pd.DataFrame(
-        {
-            "search": list(searches),
-            "wall time s": [f"{r['seconds']:.0f}" for r in searches.values()],
-            "chosen z_dim": [r["best_z_dim"] for r in searches.values()],
-            "3-fold accuracy": [f"{r['best_score']:.3f}" for r in searches.values()],
-            "test accuracy": [f"{r['test_accuracy']:.3f}" for r in searches.values()],
-        }
-    )
 
 
 def markdown(report):

@@ -13,7 +13,6 @@ the first 600 images and 5 epochs a fit.
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 from _common import arguments, machine, write_results
@@ -70,30 +69,7 @@ def main(argv=None):
         "rows": [measure(X_train, X_test, share, epochs) for share in SHARES],
     }
     write_results(args.out, "z_share", report, markdown(report))
-    user_guide_table(report).to_csv(Path(args.out) / "z_share.csv", index=False)
     return report
-
-
-def user_guide_table(report):
-    """The user guide's table (docs/user_guide/choosing_z_dim.rst includes the CSV)."""
-    import pandas as pd
-
-    rows = report["rows"]
-    return pd.DataFrame(
-        {
-            "z_dim": [r["share"] for r in rows],
-            "PCA keeps": [r["PCA"]["codes"] for r in rows],
-            "autoencoder keeps": [r["autoencoder"]["codes"] for r in rows],
-            "test share, PCA": [f"{r['PCA']['test_share']:.3f}" for r in rows],
-            "test share, autoencoder": [
-                f"{r['autoencoder']['test_share']:.3f}" for r in rows
-            ],
-            "nested keeps": [r["autoencoder, nested"]["codes"] for r in rows],
-            "test share, nested": [
-                f"{r['autoencoder, nested']['test_share']:.3f}" for r in rows
-            ],
-        }
-    )
 
 
 def markdown(report):
