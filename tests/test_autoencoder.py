@@ -670,6 +670,12 @@ def test_bad_input_to_fit(name):
         AutoencoderTransformer(epochs=1).fit(X)
 
 
+def test_a_category_column_is_refused_clearly():
+    X = pd.DataFrame({"a": [1.0, 2.0] * 10, "b": pd.Categorical(["x", "y"] * 10)})
+    with pytest.raises(ValueError, match="needs numeric input.*encode categories"):
+        AutoencoderTransformer(epochs=1).fit(X)
+
+
 def test_sparse_input_is_refused_clearly():
     from scipy import sparse
 
