@@ -1,7 +1,7 @@
 """
-=============================================
+===========================================
 One fit, every latent size: the error curve
-=============================================
+===========================================
 
 PCA users read the whole error curve from one fit, because PCA's first k
 components are PCA(k). ``AutoencoderTransformer(nested=True)`` trains codes

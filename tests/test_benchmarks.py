@@ -22,12 +22,14 @@ WRITERS = {
     "generative": "generative",
     "memmap": "memmap",
     "multi_process": "multi_process",
+    "nested": "nested",
     "parallel_search_digits": "parallel_search",
     "parallel_search_mnist": "parallel_search",
     "performance": "run_all",
     "small_data": "small_data",
     "streaming": "streaming",
     "z_search": "z_search",
+    "z_share": "z_share",
 }
 
 
@@ -88,6 +90,40 @@ def test_digits_benchmark_quick(tmp_path):
     # start: measured 0.0153 trained, 0.0149 untrained, PCA 0.0159.)
     assert dense < pca and conv < pca
     assert all(0.5 < row["accuracy_3_fold"] <= 1 for row in rows)
+
+
+def test_nested_quick(quick, tmp_path):
+    import nested
+
+    report = nested.main(quick)
+    curve, pca = report["nested"]["test_mse"], report["pca_test_mse"]
+    # one fit, every size: an error for each first k codes, falling with k,
+    # never above PCA's by more than test noise (2 epochs keep the start)
+    assert len(curve) == len(pca) == 30
+    assert all(later < earlier for earlier, later in zip(curve, curve[1:]))
+    assert all(e <= 1.01 * p for e, p in zip(curve, pca))
+    shares = report["nested"]["explained_variance_ratio"]
+    assert len(shares) == 30 and 0 < sum(shares) <= 1
+    assert set(report["plain"]) == {"2", "5", "10", "20", "30"}
+    assert report["compare"]["returncode"] == 0
+    assert report["compare"]["verdict"].startswith("Verdict on ")
+    summary = (tmp_path / "nested.md").read_text().split("## Every k")[0]
+    sizes = [line.split(" | ")[0] for line in summary.splitlines() if line[:3] == "| "]
+    assert sizes[2:] == ["| 2", "| 5", "| 10", "| 20", "| 30"]  # after header, rule
+
+
+def test_z_share_quick(tmp_path):
+    import z_share
+
+    report = z_share.main(["--quick", "--out", str(tmp_path)])
+    assert [row["share"] for row in report["rows"]] == [0.8, 0.9, 0.95]
+    for row in report["rows"]:
+        pca, plain, nested = row["PCA"], row["autoencoder"], row["autoencoder, nested"]
+        # the nested fit is as long as PCA's choice, and keeps at most that
+        assert plain["codes"] <= pca["codes"] and nested["codes"] <= pca["codes"]
+        # a share of the validation split holds on the test images, nearly
+        assert plain["test_share"] >= row["share"] - 0.03
+        assert nested["test_share"] >= row["share"] - 0.03
 
 
 def test_z_search_quick(quick):
