@@ -100,7 +100,7 @@ def test_nested_quick(quick, tmp_path):
     # one fit, every size: an error for each first k codes, falling with k,
     # never above PCA's by more than test noise (2 epochs keep the start)
     assert len(curve) == len(pca) == 30
-    assert all(later < earlier for earlier, later in zip(curve, curve[1:]))
+    assert np.all(np.diff(curve) < 0)
     assert all(e <= 1.01 * p for e, p in zip(curve, pca))
     shares = report["nested"]["explained_variance_ratio"]
     assert len(shares) == 30 and 0 < sum(shares) <= 1
