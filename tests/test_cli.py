@@ -232,3 +232,240 @@ def test_a_user_error_in_the_command_is_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+# -- the arguments, checked without fitting anything ------------------------------
+
+
+def _parse(*arguments):
+    from skae import cli
+
+    return cli._parser().parse_args(["compare", *arguments])
+
+
+def test_a_bare_compare_takes_the_documented_defaults():
+    from skae import cli
+
+    assert vars(_parse()) == {
+        "command": "compare",
+        "dataset": "auto",
+        "data": None,
+        "data_home": None,
+        "columns": None,
+        "drop": None,
+        "label": None,
+        "missing": "drop",
+        "image_size": None,
+        "z_dim": None,
+        "epochs": None,
+        "out": "skae_results",
+        "save_model": None,
+        "codes": None,
+        "random_state": 0,
+        "quiet": False,
+        "verbose": False,
+        "run": cli.compare_command,
+    }
+
+
+def test_every_option_reaches_its_setting_at_the_edges_of_its_range():
+    args = _parse(
+        "--data", "x.csv", "--columns", "a", "b", "--drop", "c", "--label", "y",
+        "--missing", "error", "--image-size", "1", "9", "--z-dim", "1", "64",
+        "--epochs", "1", "--out", "o", "--save-model", "m.skops",
+        "--codes", "c.npy", "--random-state", str(2**32 - 1), "--verbose",
+    )  # fmt: skip
+    assert (args.data, args.columns, args.drop, args.label) == (
+        "x.csv",
+        ["a", "b"],
+        ["c"],
+        "y",
+    )
+    assert (args.missing, args.image_size, args.z_dim) == ("error", [1, 9], [1, 64])
+    assert (args.epochs, args.out, args.save_model, args.codes) == (
+        1,
+        "o",
+        "m.skops",
+        "c.npy",
+    )
+    assert (args.random_state, args.quiet, args.verbose) == (2**32 - 1, False, True)
+    assert _parse("--random-state", "0", "--quiet").random_state == 0
+    assert _parse("--dataset", "mnist", "--data-home", "h").data_home == "h"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--z-dim", "2", "0"], "--z-dim: must be at least 1, got 0"),
+        (["--image-size", "8", "0"], "--image-size: must be at least 1, got 0"),
+        (["--epochs", "1.5"], "--epochs: not an integer: '1.5'"),
+        (
+            ["--random-state", str(2**32)],
+            "--random-state: must be an integer from 0 to 2**32 - 1, got 4294967296",
+        ),
+        (["--missing", "keep"], "--missing: invalid choice: 'keep'"),
+        (["--quiet", "--verbose"], "--verbose: not allowed with argument --quiet"),
+        (
+            ["--image-size", "8", "8"],
+            "--image-size is for your own data: give it with --data",
+        ),
+        (
+            ["--dataset", "digits", "--data-home", "h"],
+            "--data-home is for MNIST; --dataset digits needs none",
+        ),
+    ],
+)
+def test_values_just_outside_their_range_are_refused(
+    arguments, message, tmp_path, capsys
+):
+    assert main(["compare", "--out", str(tmp_path / "out"), *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skae: error: ") and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_version_help_and_no_command_in_process(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"skae {skae.__version__}\n"
+    assert main([]) == 2  # no command: the help, and a usage error's status
+    assert capsys.readouterr().out.startswith("usage: skae [-h] [--version] {compare}")
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert help_text.startswith("usage: skae compare [-h]")
+    for shown in [
+        "[--dataset {auto,mnist,digits} | --data PATH]",
+        "--columns COL [COL ...]",
+        "--image-size H W",
+        "--z-dim N [N ...]",
+        "--save-model FILE.skops",
+        "--codes FILE",
+        "seed of the split and of the autoencoder (default: 0)",
+        "print only the results",
+        "choosing what --data holds:",
+    ]:
+        assert shown in help_text
+    # Each default once, and none for a flag or an option without one.
+    assert help_text.count("(default") == 8
+    assert "(default: False)" not in help_text and "(default: None)" not in help_text
+
+
+def test_an_out_that_is_a_file_or_not_writable_is_refused(
+    tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "taken").write_text("")
+    assert main(["compare", "--out", str(tmp_path / "taken")]) == 2
+    assert capsys.readouterr().err == (
+        f"skae: error: --out {tmp_path / 'taken'}: cannot create it "
+        "(a file of that name exists)\n"
+    )
+    # Root may write anywhere, so the refusal is asked of os.access itself.
+    monkeypatch.setattr(os, "access", lambda path, mode: not mode & os.W_OK)
+    assert main(["compare", "--out", str(tmp_path / "new" / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"skae: error: --out {tmp_path / 'new' / 'out'}: {tmp_path} is not writable\n"
+    )
+
+
+def _find_spec(monkeypatch, *, installed=(), missing=()):
+    """importlib finds the modules ``installed`` and not those ``missing``."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        if name in missing:
+            return None
+        return object() if name in installed else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--save-model", "m.skops"],
+        ["--codes", "C.CSV"],
+        ["--codes", "c.npy"],
+        ["--codes", "c.parquet"],
+        ["--codes", "c.pq"],
+    ],
+)
+def test_output_files_that_can_be_written_pass_the_checks(
+    options, tmp_path, monkeypatch
+):
+    from skae import cli
+
+    _find_spec(monkeypatch, installed=("skops", "pyarrow"))
+    out = tmp_path / "out"
+    assert cli._check_arguments(_parse("--out", str(out), *options)) == out
+    assert not out.exists()  # made only once the data are read
+
+
+@pytest.mark.parametrize(
+    "options, missing, message",
+    [
+        (
+            ["--save-model", "m.skops"],
+            "skops",
+            "--save-model needs skops: pip install 'skae[skops]'",
+        ),
+        (
+            ["--codes", "c.parquet"],
+            "pyarrow",
+            "--codes in Parquet needs pyarrow: pip install 'skae[parquet]'",
+        ),
+        (
+            ["--codes", "c.PQ"],
+            "pyarrow",
+            "--codes in Parquet needs pyarrow: pip install 'skae[parquet]'",
+        ),
+    ],
+)
+def test_output_files_whose_writer_is_missing_are_refused(
+    options, missing, message, tmp_path, monkeypatch
+):
+    from skae import cli
+
+    _find_spec(monkeypatch, installed=("skops", "pyarrow"), missing=(missing,))
+    with pytest.raises(cli.UsageError) as error:
+        cli._check_arguments(_parse("--out", str(tmp_path), *options))
+    assert str(error.value) == message
+
+
+def test_the_out_folder_is_made_with_its_parents_and_holds_relative_files(
+    tmp_path, monkeypatch
+):
+    from pathlib import Path
+
+    from skae import cli
+
+    out = tmp_path / "a" / "b"
+    assert cli._make_out(out) == out and out.is_dir()
+    assert cli._make_out(out) == out  # there already: fine
+    assert cli._in_out(out, "m.skops") == out / "m.skops"
+    assert cli._in_out(out, str(tmp_path / "c.npy")) == tmp_path / "c.npy"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(cli.UsageError) as error:
+        cli._make_out(tmp_path / "c")
+    assert (
+        str(error.value)
+        == f"--out {tmp_path / 'c'}: cannot create it (Permission denied)"
+    )
+
+
+def test_z_dim_may_equal_the_number_of_pixels():
+    from skae import cli
+
+    cli._check_z_dims([2, 64], "digits")
+    cli._check_z_dims([784], "mnist")
+    with pytest.raises(
+        cli.UsageError, match="--z-dim 785: mnist images have 784 pixels"
+    ):
+        cli._check_z_dims([2, 785], "mnist")
