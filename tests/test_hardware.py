@@ -92,7 +92,7 @@ def test_cpuinfo_without_the_lines_asked_for(cpuinfo, monkeypatch):
 def test_native_bfloat16_by_device_and_backend(
     monkeypatch, gpu, backend, cpu_bfloat16, native
 ):
-    monkeypatch.setattr(_hardware, "_gpu_compute_capability", lambda b: gpu)
+    monkeypatch.setattr(_hardware, "_gpu_compute_capability", {backend: gpu}.get)
     monkeypatch.setattr(_hardware, "cpu_has_bfloat16", lambda: cpu_bfloat16)
     assert _hardware.native_bfloat16(backend) is native
 
@@ -100,6 +100,58 @@ def test_native_bfloat16_by_device_and_backend(
 def test_no_gpu_where_none_is_visible(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     assert _hardware._gpu_compute_capability(keras.backend.backend()) is None
+
+
+def _backends_with_a_gpu(monkeypatch, capability):
+    """TensorFlow, JAX and PyTorch modules that see a CPU and then one GPU of
+    ``capability`` ((major, minor); "unknown": the GPU does not say; None: none)."""
+    import sys
+    from types import SimpleNamespace
+
+    known = isinstance(capability, tuple)
+    details = {"compute_capability": capability} if known else {}
+    tf = SimpleNamespace(
+        config=SimpleNamespace(
+            list_physical_devices={"GPU": ["GPU:0"] if capability else []}.get,
+            experimental=SimpleNamespace(get_device_details={"GPU:0": details}.get),
+        )
+    )
+    gpu = SimpleNamespace(platform="gpu")
+    if known:
+        gpu.compute_capability = "{}.{}".format(*capability)
+    cpu = SimpleNamespace(platform="cpu", compute_capability="9.9")
+    jax = SimpleNamespace(devices=lambda: [cpu, gpu] if capability else [cpu])
+    torch = SimpleNamespace(
+        cuda=SimpleNamespace(
+            is_available=lambda: bool(capability),
+            get_device_capability={0: capability}.__getitem__,
+        )
+    )
+    for name, module in [("tensorflow", tf), ("jax", jax), ("torch", torch)]:
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(_hardware, "keep_to_thread_budget", lambda: None)
+    monkeypatch.setattr(_hardware, "cpu_has_bfloat16", lambda: False)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+@pytest.mark.parametrize("capability", [(8, 6), (7, 5), None])
+def test_each_backend_gives_the_compute_capability_of_its_first_gpu(
+    monkeypatch, backend, capability
+):
+    _backends_with_a_gpu(monkeypatch, capability)
+    assert _hardware._gpu_compute_capability(backend) == capability
+    assert _hardware.native_bfloat16(backend) is bool(
+        capability and capability >= (8, 0)
+    )
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # the GPU hidden: it is not asked
+    assert _hardware._gpu_compute_capability(backend) is None
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_a_gpu_that_does_not_say_its_capability_counts_as_0_0(monkeypatch, backend):
+    _backends_with_a_gpu(monkeypatch, "unknown")
+    assert _hardware._gpu_compute_capability(backend) == (0, 0)
 
 
 @pytest.mark.core
