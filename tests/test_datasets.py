@@ -159,3 +159,43 @@ def test_decompression_bomb_is_refused_in_bounded_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 4 * 2**20, peak  # the 10 KB buffer and about one chunk
+
+
+def test_the_default_data_home_is_skae_data_in_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("SKAE_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert get_data_home() == tmp_path / "skae_data"
+    assert get_data_home("~/elsewhere") == tmp_path / "elsewhere"
+
+
+def test_a_download_tries_the_mirrors_in_turn_into_a_new_folder(tmp_path, monkeypatch):
+    import pooch
+
+    tried = []
+
+    def retrieve(url, known_hash, fname, path, downloader):
+        tried.append((url, downloader.kwargs["timeout"]))
+        if url.startswith(_mnist.MIRRORS[0]):
+            raise ConnectionError("mirror down")
+        (Path(path) / fname).write_bytes(b"")
+        return str(Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    folder = tmp_path / "new" / "mnist"
+    assert _mnist._download(folder, "x.gz") == folder / "x.gz"
+    # each mirror in order, and a stalled one gives up after 30 s
+    assert tried == [(mirror + "x.gz", 30) for mirror in _mnist.MIRRORS]
+
+
+def test_when_every_mirror_fails_the_error_names_each_failure(tmp_path, monkeypatch):
+    import pooch
+
+    def refuse(url, **kwargs):
+        raise ConnectionError(f"no route to {url}")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)
+    with pytest.raises(OSError) as error:
+        _mnist._download(tmp_path, "x.gz")
+    assert str(error.value) == "every mirror failed: " + "; ".join(
+        f"{mirror}: no route to {mirror}x.gz" for mirror in _mnist.MIRRORS
+    )
