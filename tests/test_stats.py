@@ -1,6 +1,7 @@
 """skae._stats: the NumPy statistics, against scikit-learn's PCA.
 
-(draw_near, the kernel density of sample(), is tested in test_generative.py.)
+(draw_near, the kernel density of sample(), is also tested through sample() in
+test_generative.py.)
 """
 
 import numpy as np
@@ -102,3 +103,25 @@ def test_constant_data_keeps_a_scale_of_one():
     assert axes.scale == 1.0
     np.testing.assert_array_equal(axes.mean, [4, 4, 4])
     np.testing.assert_array_equal(axes.components, 0)
+
+
+def test_draws_spread_like_the_codes_widened_by_scotts_bandwidth():
+    # A draw is a stored code plus noise of the codes' covariance times
+    # bandwidth**2, so the draws' covariance is the codes' (as a population)
+    # plus bandwidth**2 times their sample covariance.
+    codes = np.random.default_rng(0).normal(size=(5, 2)) @ [[2.0, 0.0], [1.0, 0.5]]
+    draws = _stats.draw_near(codes, 200_000, np.random.RandomState(1))
+    assert draws.shape == (200_000, 2)
+    bandwidth = 5 ** (-1 / (2 + 4))
+    expected = np.cov(codes.T, bias=True) + bandwidth**2 * np.cov(codes.T)
+    np.testing.assert_allclose(np.cov(draws.T), expected, rtol=0.02, atol=0.01)
+    np.testing.assert_allclose(draws.mean(axis=0), codes.mean(axis=0), atol=0.01)
+
+
+def test_draws_stay_on_the_line_or_point_the_codes_collapse_onto():
+    rng = np.random.RandomState(0)
+    on_a_line = _stats.draw_near(np.array([[0.0, 0.0], [2.0, 2.0]]), 1000, rng)
+    np.testing.assert_allclose(on_a_line[:, 0], on_a_line[:, 1], atol=1e-12)
+    assert on_a_line.std() > 0.5  # spread along the line, not only the two codes
+    one_code = _stats.draw_near(np.array([[1.0, -3.0]]), 10, rng)
+    np.testing.assert_array_equal(one_code, np.tile([1.0, -3.0], (10, 1)))
