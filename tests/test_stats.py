@@ -92,10 +92,58 @@ def test_axes_beyond_the_rank_of_the_data_are_zero(path):
     assert axes.explained_variance_ratio[:2].sum() == pytest.approx(1)
 
 
-def test_a_share_of_the_variance_picks_as_many_axes_as_pca(X):
+@pytest.mark.parametrize("path", ["covariance", "sampled"])
+def test_a_share_of_the_variance_picks_as_many_axes_as_pca(X, path):
     for share in (0.5, 0.9, 0.99):
-        axes = axes_of(X, share)
+        axes = axes_of(
+            X, share, max_covariance_features=100 if path == "covariance" else 2
+        )
         assert len(axes.components) == PCA(share).fit(X).n_components_, share
+    # a share met exactly by the first axis takes the next one too, as in PCA
+    ties = np.array([[1.0, 0], [-1, 0], [0, 1], [0, -1]])
+    assert len(axes_of(ties, 0.5).components) == PCA(0.5).fit(ties).n_components_ == 2
+
+
+@pytest.mark.parametrize("n_components", [0, 1])
+def test_no_axis_or_one_axis(X, n_components):
+    axes = axes_of(X, n_components)
+    assert axes.components.shape == (n_components, 6)
+    assert axes.explained_variance_ratio.shape == (n_components,)
+    np.testing.assert_allclose(axes.mean, X.mean(axis=0))
+    assert axes.scale == pytest.approx(np.sqrt(X.var(axis=0).mean()))
+    if n_components:
+        np.testing.assert_allclose(
+            axes.components, _signed(PCA(1).fit(X).components_), atol=1e-6
+        )
+
+
+def test_a_scale_below_one_is_kept(X):
+    assert axes_of(X / 1000, 2).scale == pytest.approx(
+        np.sqrt(X.var(axis=0).mean()) / 1000
+    )
+
+
+def test_float32_data_and_rank_one_data_leave_no_noise_axes():
+    # float32 sums would leave noise eigenvalues of 1e-7 of the largest.
+    rng = np.random.default_rng(1)
+    rank_two = rng.normal(size=(500, 2)) @ rng.normal(size=(2, 20)) + 100
+    axes = axes_of(rank_two.astype(np.float32), 5)
+    np.testing.assert_array_equal(axes.components[2:], 0)
+    rank_one = np.outer(rng.normal(size=50), rng.normal(size=4))
+    np.testing.assert_array_equal(axes_of(rank_one, 3).components[1:], 0)
+
+
+def test_up_to_max_covariance_features_every_row_counts_beyond_a_seeded_sample():
+    X = np.random.default_rng(2).normal(size=(6000, 3)) * [3.0, 2.0, 1.0]
+    every_row = axes_of(X, 2, max_covariance_features=3)
+    np.testing.assert_allclose(
+        every_row.explained_variance_ratio[:2],
+        PCA(3).fit(X).explained_variance_ratio_[:2],
+        rtol=1e-10,
+    )
+    # beyond, 5,000 rows drawn by the seed: the same axes at every call
+    first, again = (axes_of(X, 2, max_covariance_features=2) for _ in range(2))
+    np.testing.assert_array_equal(first.components, again.components)
 
 
 def test_constant_data_keeps_a_scale_of_one():
