@@ -5,8 +5,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer, StandardScaler
 
-from skae import AutoencoderTransformer
-from skae.metrics import reconstruction_error, reconstruction_scorer
+from skae import AutoencoderTransformer, metrics
+from skae.metrics import (
+    reconstruction_error,
+    reconstruction_error_curve,
+    reconstruction_scorer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def test_kernel_pca_and_pipelines_are_scored(X):
 
 
 def test_transformer_without_inverse_is_refused(X):
-    with pytest.raises(TypeError, match="inverse_transform"):
+    with pytest.raises(TypeError, match="inverse_transform; Normalizer lacks one"):
         reconstruction_error(Normalizer().fit(X), X)
 
 
@@ -63,3 +67,33 @@ def test_scorer_compares_pca_and_autoencoder_in_one_search(X):
     assert reconstruction_scorer(PCA(3).fit(X), X) == pytest.approx(
         -reconstruction_error(PCA(3).fit(X), X)
     )
+
+
+def test_the_scorer_is_minus_the_error(X):
+    pca = PCA(2).fit(X)
+    assert reconstruction_scorer(pca, X) == -reconstruction_error(pca, X) < 0
+
+
+def test_the_error_curve_of_pca_is_the_error_of_pca_k_for_every_k(X, monkeypatch):
+    monkeypatch.setattr(metrics, "_CURVE_ROWS", 50)  # 120 rows: 3 chunks, one short
+    curve = reconstruction_error_curve(PCA(4).fit(X), X)
+    expected = [reconstruction_error(PCA(k).fit(X), X) for k in range(1, 5)]
+    np.testing.assert_allclose(curve, expected, rtol=1e-8)
+
+
+def test_the_error_curve_of_a_model_that_decodes_the_first_k_codes(X, monkeypatch):
+    W = np.linalg.qr(np.random.default_rng(0).normal(size=(8, 8)))[0].T
+
+    class Prefix:
+        """Codes along the rows of W; the first k of them decode alone."""
+
+        def transform(self, X):
+            return np.asarray(X) @ W.T
+
+        def inverse_transform(self, Z):
+            return Z @ W[: Z.shape[1]]
+
+    monkeypatch.setattr(metrics, "_CURVE_ROWS", 50)
+    curve = reconstruction_error_curve(Prefix(), X.tolist())  # rows without a shape
+    expected = [np.mean((X - X @ W[:k].T @ W[:k]) ** 2) for k in range(1, 9)]
+    np.testing.assert_allclose(curve, expected, rtol=1e-8, atol=1e-20)
