@@ -58,6 +58,7 @@ def test_test_and_all_subsets(mnist_home):
     ]
     everything = load_mnist(data_home=mnist_home, subset="all")
     assert everything.data.shape == (70000, 784)
+    np.testing.assert_array_equal(everything.target_names, np.arange(10))
     np.testing.assert_array_equal(everything.target[60000:], y)
 
 
