@@ -290,6 +290,7 @@ def test_every_option_reaches_its_setting_at_the_edges_of_its_range():
     )
     assert (args.random_state, args.quiet, args.verbose) == (2**32 - 1, False, True)
     assert _parse("--random-state", "0", "--quiet").random_state == 0
+    assert _parse("--missing", "drop").missing == "drop"
     assert _parse("--dataset", "mnist", "--data-home", "h").data_home == "h"
 
 
@@ -338,6 +339,8 @@ def test_version_help_and_no_command_in_process(capsys):
     for shown in [
         "[--dataset {auto,mnist,digits} | --data PATH]",
         "--columns COL [COL ...]",
+        "--drop COL [COL ...]",
+        "--label COL",
         "--image-size H W",
         "--z-dim N [N ...]",
         "--save-model FILE.skops",
