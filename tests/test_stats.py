@@ -167,9 +167,18 @@ def test_draws_spread_like_the_codes_widened_by_scotts_bandwidth():
 
 
 def test_draws_stay_on_the_line_or_point_the_codes_collapse_onto():
-    rng = np.random.RandomState(0)
-    on_a_line = _stats.draw_near(np.array([[0.0, 0.0], [2.0, 2.0]]), 1000, rng)
-    np.testing.assert_allclose(on_a_line[:, 0], on_a_line[:, 1], atol=1e-12)
-    assert on_a_line.std() > 0.5  # spread along the line, not only the two codes
-    one_code = _stats.draw_near(np.array([[1.0, -3.0]]), 10, rng)
+    rng = np.random.default_rng(0)
+    along, direction = rng.normal(size=(5, 1)), rng.normal(size=(1, 3))
+    codes = along @ direction  # on a line: a covariance of rank one
+    assert np.linalg.eigvalsh(np.cov(codes.T)).min() < 0  # -3e-18, to be clipped
+    draws = _stats.draw_near(codes, 1000, np.random.RandomState(0))
+    unit = direction / np.linalg.norm(direction)
+    np.testing.assert_allclose(draws - draws @ unit.T @ unit, 0, atol=1e-7)
+    assert len(np.unique(draws[:, 0])) == 1000  # spread along it, not only the codes
+    two = _stats.draw_near(
+        np.array([[0.0, 0.0], [2.0, 2.0]]), 100, np.random.RandomState(1)
+    )
+    np.testing.assert_allclose(two[:, 0], two[:, 1], atol=1e-12)
+    assert len(np.unique(two[:, 0])) == 100
+    one_code = _stats.draw_near(np.array([[1.0, -3.0]]), 10, np.random.RandomState(2))
     np.testing.assert_array_equal(one_code, np.tile([1.0, -3.0], (10, 1)))
