@@ -125,6 +125,8 @@ class GaussianSampling(layers.Layer):
 def kl_divergence(mean, log_var):
     """``KL(N(mean, exp(log_var)) || N(0, I))`` per sample (tensors or arrays)."""
     ops = keras.ops
+    # As tensors first: under torch, a NumPy array minus a tensor is a TypeError.
+    mean, log_var = ops.convert_to_tensor(mean), ops.convert_to_tensor(log_var)
     return -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1)
 
 
