@@ -277,3 +277,12 @@ def test_a_results_file_is_what_its_benchmark_writes(name):
         np.testing.assert_array_equal(matplotlib.image.imread(path), expected)
     else:
         assert path.read_text() == expected
+
+
+def test_ci_timings_reads_the_fit_times_that_skae_compare_prints():
+    import ci_timings
+
+    # The breast-cancer run that cli_examples.py recorded: a PCA fit and an
+    # autoencoder fit, and an epoch line whose "(18 epochs in 4 s)" is no fit.
+    recorded = (RESULTS / "cli_examples.md").read_text().split("## mnist_png")[0]
+    assert ci_timings._compare_seconds(recorded) == pytest.approx(0.0 + 4.8)
