@@ -37,10 +37,10 @@ BACKENDS_INSTALLED = [
     name for name in ("tensorflow", "jax", "torch") if importlib.util.find_spec(name)
 ]
 # Every test that skips by design: (its node id, or its file's, up to any
-# parameters; words of its reason; whether it skips here). A run where a
-# test skips that is not listed, or a listed test runs that should have
-# skipped, fails: no test vanishes unseen (a test dependency that stops
-# importing, a machine too loaded to measure on).
+# parameters; words of its reason; whether it skips here, None where that
+# depends on the machine's load at the time). A run where a test skips that
+# is not listed, or a listed test runs that should have skipped, fails: no
+# test vanishes unseen (a test dependency that stops importing).
 EXPECTED_SKIPS = [
     (
         "tests/test_backends.py::test_a_model_saved_under_one_backend_loads_under_another",
@@ -56,6 +56,13 @@ EXPECTED_SKIPS = [
         "tests/test_backends.py::test_this_backend_keeps_to_the_thread_budget_of_a_worker",
         "needs two cores",
         len(os.sched_getaffinity(0)) < 2,
+    ),
+    # It measures how many cores a process keeps busy: where another process
+    # holds a core through three tries, it cannot (CI's floors pass, once).
+    (
+        "tests/test_backends.py::test_this_backend_keeps_to_the_thread_budget_of_a_worker",
+        "the machine is loaded",
+        None,
     ),
     (
         "tests/test_backends.py::test_data_parallel_training_on_two_devices_reaches_single_device_quality",
@@ -89,13 +96,14 @@ _skipped = {}  # node id: reason, of the tests that skipped in this run
 _ran = set()  # node ids of the tests that ran (passed, failed or skipped)
 
 
-def _listed(nodeid):
-    """The entry of EXPECTED_SKIPS that names ``nodeid``, or None."""
+def _listed(nodeid, expected):
+    """The entries of ``expected`` (as EXPECTED_SKIPS) that name ``nodeid``."""
     test = nodeid.split("[")[0]
-    for entry in EXPECTED_SKIPS:
-        if test == entry[0] or test.startswith(entry[0] + "::"):
-            return entry
-    return None
+    return [
+        entry
+        for entry in expected
+        if test == entry[0] or test.startswith(entry[0] + "::")
+    ]
 
 
 def pytest_runtest_logreport(report):
@@ -105,17 +113,24 @@ def pytest_runtest_logreport(report):
         _skipped[report.nodeid] = str(report.longrepr[-1]).removeprefix("Skipped: ")
 
 
-def skip_surprises():
-    """What differs between the skips of this run and EXPECTED_SKIPS, in words."""
+def skip_surprises(ran, skipped, expected=EXPECTED_SKIPS):
+    """What differs between the skips of a run and ``expected``, in words.
+
+    ``ran`` holds the node ids of the tests that ran, ``skipped`` the reason
+    of each that skipped.
+    """
     surprises = []
-    for nodeid in sorted(_ran):
-        entry = _listed(nodeid)
-        expected = entry is not None and entry[2]
-        reason = _skipped.get(nodeid)
-        if reason is not None and not (expected and entry[1] in reason):
+    for nodeid in sorted(ran):
+        entries = _listed(nodeid, expected)
+        reason = skipped.get(nodeid)
+        if reason is None:
+            surprises += [
+                f"{nodeid} ran, but is listed to skip here ({words})"
+                for _, words, skips in entries
+                if skips is True
+            ]
+        elif not any(words in reason for _, words, skips in entries if skips is not False):
             surprises.append(f"{nodeid} skipped unexpectedly: {reason}")
-        elif reason is None and expected:
-            surprises.append(f"{nodeid} ran, but is listed to skip here ({entry[1]})")
     return surprises
 
 
@@ -123,13 +138,13 @@ def skip_surprises():
 def pytest_sessionfinish(session, exitstatus):
     # pytest-xdist's workers see their share of the tests: the run's
     # controller, which sees every report, checks them all.
-    if hasattr(session.config, "workerinput") or not skip_surprises():
+    if hasattr(session.config, "workerinput") or not skip_surprises(_ran, _skipped):
         return
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter):
-    surprises = skip_surprises()
+    surprises = skip_surprises(_ran, _skipped)
     if surprises and not hasattr(terminalreporter.config, "workerinput"):
         terminalreporter.section("skips that conftest.py does not expect", red=True)
         for line in surprises:

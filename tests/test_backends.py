@@ -122,10 +122,14 @@ def test_this_backend_keeps_to_the_thread_budget_of_a_worker():
             env={"OMP_NUM_THREADS": threads},
         )
 
-    unlimited, _ = busy_cores("")
-    if unlimited < 1.5:
-        # Another process holds a core: one busy core would prove nothing.
-        pytest.skip(f"the machine is loaded: an unlimited run used {unlimited} cores")
+    # Another process holding a core (a noisy VM's neighbour) would make one
+    # busy core prove nothing: measure again before giving up.
+    for _ in range(3):
+        unlimited, _ = busy_cores("")
+        if unlimited >= 1.5:
+            break
+    else:
+        pytest.skip(f"the machine is loaded: an unlimited run used {unlimited:.2f} cores")
     busy, cores = busy_cores("1")
     assert busy < 1.3, busy
     assert cores == len(os.sched_getaffinity(0))  # the mask given back
