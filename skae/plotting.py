@@ -119,7 +119,7 @@ def plot_reconstructions(estimator, X, *, n_images=10, image_shape=None, title=N
 
 
 def plot_latent_scatter(
-    estimator, X, y, *, n_samples=1000, random_state=0, ax=None, cmap="tab10"
+    estimator, X, y=None, *, n_samples=1000, random_state=0, ax=None, cmap="tab10"
 ):
     """Latent codes of ``n_samples`` images, coloured by label, with a colour bar.
 
@@ -133,8 +133,11 @@ def plot_latent_scatter(
         PCA, a pipeline.
     X : array-like of shape (n_samples, n_features) or image stack
         The data whose codes are drawn.
-    y : array-like of shape (n_samples,)
-        Labels, used for colour only.
+    y : array-like of shape (n_samples,), default=None
+        Labels, used for colour only. Numbers are coloured along ``cmap``;
+        other labels (strings, a categorical) are classes, each in a colour
+        of its own, named on the colour bar. ``None`` draws every code in
+        one colour, without a colour bar.
     n_samples : int, default=1000
         How many points, drawn at random from ``X``.
     random_state : int, default=0
@@ -160,7 +163,8 @@ def plot_latent_scatter(
     >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
     ('z1', 'z2')
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X = np.asarray(X)
+    colours, classes = _label_colours(y, len(X))
     rng = np.random.default_rng(random_state)
     rows = rng.choice(len(X), size=min(n_samples, len(X)), replace=False)
     Z = np.asarray(estimator.transform(X[rows]))
@@ -174,12 +178,63 @@ def plot_latent_scatter(
         Z = np.column_stack([Z[:, 0], rng.uniform(-0.5, 0.5, len(Z))])
         labels = ("z1", "jitter")
     fig, ax = _axes(ax, (6, 5))
-    points = ax.scatter(Z[:, 0], Z[:, 1], c=y[rows], cmap=cmap, s=8, alpha=0.8)
-    fig.colorbar(points, ax=ax, label="label")
+    if colours is None:
+        ax.scatter(Z[:, 0], Z[:, 1], s=8, alpha=0.8)
+    elif classes is None:
+        points = ax.scatter(
+            Z[:, 0], Z[:, 1], c=colours[rows], cmap=cmap, s=8, alpha=0.8
+        )
+        fig.colorbar(points, ax=ax, label="label")
+    else:
+        points = ax.scatter(
+            Z[:, 0],
+            Z[:, 1],
+            c=colours[rows],
+            cmap=_class_colours(cmap, len(classes)),
+            vmin=-0.5,  # each class a whole step of the colour bar
+            vmax=len(classes) - 0.5,
+            s=8,
+            alpha=0.8,
+        )
+        bar = fig.colorbar(points, ax=ax, label="label")
+        bar.set_ticks(range(len(classes)), labels=[str(c) for c in classes])
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(f"Latent space of {len(rows)} images ({type(estimator).__name__})")
     return fig
+
+
+def _label_colours(y, n_rows):
+    """The colour values of labels ``y``, and their class names (None for numbers).
+
+    Labels that are not numbers (strings, a pandas categorical) are classes:
+    their values are the class indices, in the categorical's order or sorted.
+    """
+    if y is None:
+        return None, None
+    import pandas as pd
+
+    if len(y) != n_rows:
+        raise ValueError(
+            f"y has {len(y)} labels for {n_rows} rows of X; give one per row"
+        )
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype) or not (
+        np.issubdtype(np.asarray(y).dtype, np.number)
+    ):
+        classes = pd.Categorical(y)
+        return np.asarray(classes.codes), list(classes.categories)
+    return np.asarray(y), None
+
+
+def _class_colours(cmap, n_classes):
+    """A colour map of ``n_classes`` colours: a qualitative map's first ones."""
+    from matplotlib import colormaps
+    from matplotlib.colors import ListedColormap
+
+    base = colormaps[cmap] if isinstance(cmap, str) else cmap
+    if isinstance(base, ListedColormap) and base.N >= n_classes:
+        return ListedColormap(base.colors[:n_classes])
+    return base.resampled(n_classes)
 
 
 def plot_latent_grid(

@@ -1,6 +1,7 @@
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 
@@ -66,6 +67,35 @@ def test_latent_scatter_places_and_colours_each_code(ae2, few_digits):
     np.testing.assert_array_equal(points.get_array(), y[rows])  # colour by label
     assert points.get_cmap().name == "viridis"
     assert (scatter_ax.get_xlabel(), scatter_ax.get_ylabel()) == ("z1", "z2")
+
+
+def test_latent_scatter_names_classes_that_are_not_numbers(few_digits):
+    X, y = few_digits
+    pca = PCA(2).fit(X)
+    names = np.array(["zero", "one", "two", "three", "four"] * 2)[y]
+    fig = plotting.plot_latent_scatter(pca, X, names, n_samples=100)
+    scatter_ax, colorbar_ax = fig.axes
+    rows = np.random.default_rng(0).choice(len(X), size=100, replace=False)
+    points = scatter_ax.collections[0]
+    sorted_names = sorted(set(names))  # the classes' order on the colour bar
+    np.testing.assert_array_equal(
+        points.get_array(), [sorted_names.index(n) for n in names[rows]]
+    )
+    assert [t.get_text() for t in colorbar_ax.get_yticklabels()] == sorted_names
+    assert points.get_cmap().N == 5  # a colour per class
+    # a categorical keeps its own order of classes
+    order = ["two", "one", "zero", "four", "three"]
+    fig = plotting.plot_latent_scatter(pca, X, pd.Categorical(names, categories=order))
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == order
+
+
+def test_latent_scatter_without_labels_draws_one_colour(few_digits):
+    X, y = few_digits
+    fig = plotting.plot_latent_scatter(PCA(2).fit(X), X)
+    assert len(fig.axes) == 1  # no colour bar
+    assert fig.axes[0].collections[0].get_array() is None
+    with pytest.raises(ValueError, match="y has 299 labels for 300 rows"):
+        plotting.plot_latent_scatter(PCA(2).fit(X), X, y[1:])
 
 
 def test_latent_scatter_projects_wider_codes_and_jitters_one(few_digits):
