@@ -843,30 +843,19 @@ def _scatter(pca, ae, data, plotting):
     coloured by the label when there is one (a colour per class)."""
     import matplotlib.pyplot as plt
     import pandas as pd
-    from matplotlib.colors import ListedColormap
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
-    y, cmap, names = data.y_test, "viridis", None
-    if y is None:
-        y = np.zeros(len(data.X_test))
-    elif data.split is None or _label_kind(data.split.y)[0] == "classification":
-        y, names = pd.factorize(y, sort=True)
-        palette = plt.get_cmap("tab10" if len(names) <= 10 else "tab20").colors
-        cmap = ListedColormap(palette[: len(names)] if len(names) <= 20 else palette)
+    y, cmap = data.y_test, "viridis"
+    if y is not None and (
+        data.split is None or _label_kind(data.split.y)[0] == "classification"
+    ):
+        y = pd.Categorical(y)  # classes, named on the colour bar
+        cmap = "tab10" if len(y.categories) <= 10 else "tab20"
     for ax, (method, model) in zip(axes, (("PCA", pca), ("autoencoder", ae))):
         plotting.plot_latent_scatter(model, data.X_test, y, ax=ax, cmap=cmap)
         k = model.n_components_ if method == "PCA" else model.z_dim_
         ax.set_title(f"{method}: the first {k} codes of test {data.unit}")
     for bar in fig.axes[2:]:
-        if data.y_test is None:
-            bar.remove()
-            continue
-        if names is not None and len(names) <= 20:
-            # a class's colour spans (n - 1) / n of the codes' range
-            step = (len(names) - 1) / len(names)
-            bar.set_yticks(
-                [(i + 0.5) * step for i in range(len(names))], [str(n) for n in names]
-            )
         bar.set_ylabel(data.label or "label")
     return fig
 

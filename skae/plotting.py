@@ -136,8 +136,8 @@ def plot_latent_scatter(
     y : array-like of shape (n_samples,), default=None
         Labels, used for colour only. Numbers are coloured along ``cmap``;
         other labels (strings, a categorical) are classes, each in a colour
-        of its own, named on the colour bar. ``None`` draws every code in
-        one colour, without a colour bar.
+        of its own, named on the colour bar (up to 20 classes). ``None``
+        draws every code in one colour, without a colour bar.
     n_samples : int, default=1000
         How many points, drawn at random from ``X``.
     random_state : int, default=0
@@ -197,11 +197,16 @@ def plot_latent_scatter(
             alpha=0.8,
         )
         bar = fig.colorbar(points, ax=ax, label="label")
-        bar.set_ticks(range(len(classes)), labels=[str(c) for c in classes])
+        if len(classes) <= _MAX_NAMED_CLASSES:
+            bar.set_ticks(range(len(classes)), labels=[str(c) for c in classes])
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(f"Latent space of {len(rows)} images ({type(estimator).__name__})")
     return fig
+
+
+# More class names than this would overlap on the colour bar.
+_MAX_NAMED_CLASSES = 20
 
 
 def _label_colours(y, n_rows):

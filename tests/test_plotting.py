@@ -87,6 +87,11 @@ def test_latent_scatter_names_classes_that_are_not_numbers(few_digits):
     order = ["two", "one", "zero", "four", "three"]
     fig = plotting.plot_latent_scatter(pca, X, pd.Categorical(names, categories=order))
     assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == order
+    # more classes than the bar has room to name: colours only
+    many = np.array([f"class {i}" for i in range(len(X))])
+    fig = plotting.plot_latent_scatter(pca, X, many, n_samples=100)
+    assert "class 0" not in [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert fig.axes[0].collections[0].get_cmap().N == len(X)
 
 
 def test_latent_scatter_without_labels_draws_one_colour(few_digits):
