@@ -180,24 +180,16 @@ def plot_latent_scatter(
     fig, ax = _axes(ax, (6, 5))
     if colours is None:
         ax.scatter(Z[:, 0], Z[:, 1], s=8, alpha=0.8)
-    elif classes is None:
-        points = ax.scatter(
-            Z[:, 0], Z[:, 1], c=colours[rows], cmap=cmap, s=8, alpha=0.8
-        )
-        fig.colorbar(points, ax=ax, label="label")
     else:
+        colour_map, limits = cmap, {}
+        if classes is not None:  # each class a whole step of the colour bar
+            colour_map = _class_colours(cmap, len(classes))
+            limits = {"vmin": -0.5, "vmax": len(classes) - 0.5}
         points = ax.scatter(
-            Z[:, 0],
-            Z[:, 1],
-            c=colours[rows],
-            cmap=_class_colours(cmap, len(classes)),
-            vmin=-0.5,  # each class a whole step of the colour bar
-            vmax=len(classes) - 0.5,
-            s=8,
-            alpha=0.8,
+            Z[:, 0], Z[:, 1], c=colours[rows], cmap=colour_map, s=8, alpha=0.8, **limits
         )
         bar = fig.colorbar(points, ax=ax, label="label")
-        if len(classes) <= _MAX_NAMED_CLASSES:
+        if classes is not None and len(classes) <= _MAX_NAMED_CLASSES:
             bar.set_ticks(range(len(classes)), labels=[str(c) for c in classes])
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
@@ -223,12 +215,13 @@ def _label_colours(y, n_rows):
         raise ValueError(
             f"y has {len(y)} labels for {n_rows} rows of X; give one per row"
         )
+    values = np.asarray(y)
     if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype) or not (
-        np.issubdtype(np.asarray(y).dtype, np.number)
+        np.issubdtype(values.dtype, np.number)
     ):
         classes = pd.Categorical(y)
         return np.asarray(classes.codes), list(classes.categories)
-    return np.asarray(y), None
+    return values, None
 
 
 def _class_colours(cmap, n_classes):
