@@ -599,9 +599,10 @@ class AutoencoderTransformer(
 
         One nested fit serves every size up to ``z_dim_``: the copy's
         ``transform`` returns ``k`` columns and its ``inverse_transform``
-        decodes them, with the very same networks (nothing is trained or
-        copied). Its ``z_dim`` is ``k``, so a refit trains nested codes of
-        that size.
+        decodes them, as this model decodes its first ``k`` codes. The copy
+        owns its networks (their weights copied, as saving and loading would
+        copy them), so training either model never changes the other. Its
+        ``z_dim`` is ``k``, so a refit trains nested codes of that size.
 
         Parameters
         ----------
@@ -629,7 +630,7 @@ class AutoencoderTransformer(
             )
         if not (isinstance(k, Integral) and 1 <= k <= self.z_dim_):
             raise ValueError(f"k must be an integer from 1 to z_dim_={self.z_dim_}, got {k!r}")
-        state = FittedState.of(self)
+        state = FittedState.of(self).copy()
         codes = state.training_codes_
         truncated = clone(self).set_params(z_dim=int(k), nested=True)
         truncated._commit(

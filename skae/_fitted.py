@@ -1,5 +1,6 @@
 """What a fitted AutoencoderTransformer holds: one type, committed in one place."""
 
+import copy
 import functools
 from dataclasses import dataclass, fields, replace
 
@@ -63,6 +64,31 @@ class FittedState:
         if self.feature_names_in_ is None:
             del attributes["feature_names_in_"]
         return attributes
+
+    def copy(self):
+        """A state that shares nothing with this one.
+
+        The networks are rebuilt from their weights (as loading a saved
+        model does) and every array and dict is copied, so that training,
+        refitting or changing either state never reaches the other. The
+        copy has no training model: its first ``partial_fit`` builds one,
+        with a fresh optimizer, as after loading.
+        """
+        from ._model import from_state, to_state
+
+        encoder, decoder = from_state(
+            to_state(self.encoder_, self.decoder_, self._recipe),
+            self._recipe,
+            safe_mode=False,  # the models are in memory already: nothing is read
+        )
+        plain_data = {
+            field.name: copy.deepcopy(getattr(self, field.name))
+            for field in fields(self)
+            if field.name not in ("encoder_", "decoder_", "_training_model")
+        }
+        return FittedState(
+            encoder_=encoder, decoder_=decoder, _training_model=None, **plain_data
+        )
 
     def model_plan(self):
         """The :class:`ModelPlan` this state's networks were built from."""
