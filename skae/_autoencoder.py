@@ -5,24 +5,23 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    clone,
-)
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._fitted import FittedState
 from ._plan import BUILT_IN_ARCHITECTURES, OPTIMIZERS, Data, make_plan
-from ._sklearn_private import Interval, StrOptions, _fit_context, _get_feature_names
+from ._sklearn_private import (
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    _get_feature_names,
+)
 from ._stats import draw_near, per_sample_squared_error
 
 
-class AutoencoderTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
-):
+class AutoencoderTransformer(TransformerMixin, BaseEstimator):
     """Nonlinear dimensionality reduction with a Keras autoencoder.
 
     An encoder network maps each sample to a code of ``z_dim`` numbers and a
@@ -41,7 +40,10 @@ class AutoencoderTransformer(
     ----------
     z_dim : int or float, default=10
         Size of the latent code, the number of output features of
-        ``transform``. A float in (0, 1) chooses the size as
+        ``transform``: at most ``min(n_samples, n_features)``, as PCA's
+        ``n_components`` (a longer code can copy its input instead of
+        compressing it), except that a denoising autoencoder (``noise``)
+        may have more codes than features. A float in (0, 1) chooses the size as
         ``PCA(n_components=0.9)`` does: the fewest codes that explain that
         share of the variance (``explained_variance_ratio_``), from one
         nested fit whose code is as long as PCA's would be for that share
@@ -79,7 +81,19 @@ class AutoencoderTransformer(
           yourself for reproducible fits. With ``variational=True`` its
           encoder must output ``2 * z_dim`` values, means then log-variances.
 
-    init : {"pca", "random"}, default="pca"
+    hidden_units : "auto" or tuple of int, default="auto"
+        Widths of the built-in networks' dense ReLU layers, from the input
+        towards the code (the decoder mirrors them). ``"auto"``: ``(256,
+        128)`` for ``"dense"``, ``(256,)`` between the convolutions and the
+        code for ``"conv"``. ``()`` leaves the dense network's correction
+        linear. The PCA start holds for any sizes, so this is the parameter
+        to search (``GridSearchCV``) rather than a custom architecture.
+
+    filters : "auto" or tuple of int, default="auto"
+        Filters of the ``"conv"`` network's stride-2 convolutions, one
+        halving of the image each; ``"auto"`` is ``(32, 64)``.
+
+    init : {"auto", "pca", "random"}, default="auto"
         How the built-in ``"dense"`` and ``"conv"`` models start.
         ``"pca"``: a linear path from PCA's components (fitted on the
         training split) plus the network, whose last layers start at zero, so
@@ -87,6 +101,9 @@ class AutoencoderTransformer(
         the network alone, with seeded Glorot-uniform weights. Both feed the
         network standardised data (the training mean removed, divided by one
         overall scale), so training does not depend on the data's units.
+        ``"auto"``: ``"pca"`` for the built-in ``"dense"`` and ``"conv"``
+        networks; the tutorial's network and a custom one start as their
+        builder makes them, and refuse ``init="pca"``.
 
     output_activation : {"auto", "clip", "sigmoid", "linear"}, default="auto"
         The built-in decoders' output. ``"clip"``: linear, clipped to [0, 1]
@@ -124,9 +141,13 @@ class AutoencoderTransformer(
         ``learning_rate``. Choose ``"constant"`` when ``callbacks`` hold a
         learning-rate callback of your own.
 
-    validation_fraction : float in [0, 1), default=0.1
-        Share of the training data held out, at random, to monitor the
-        validation loss; 0 trains on everything and monitors the training loss.
+    validation_fraction : float in [0, 1) or "auto", default="auto"
+        Share of the training data held out, at random, to choose the
+        epoch to keep (and to judge training against the PCA start); 0
+        trains on everything and monitors the training loss. ``"auto"``
+        holds out a tenth of the rows, but at least 100 of them (at most
+        three tenths of the data): on a few hundred rows, a tenth is too few
+        to tell a better model from a lucky one.
 
     early_stopping : bool, default=True
         Keep the weights of the best epoch (the model before training
@@ -134,8 +155,11 @@ class AutoencoderTransformer(
         by ``tol`` for ``patience`` epochs. False trains every epoch and
         keeps the last.
 
-    patience : int, default=10
+    patience : int or "auto", default="auto"
         Epochs without improvement before early stopping ends training.
+        ``"auto"``: 10 epochs, but at least 1,000 gradient steps, so that a
+        fit of a few hundred rows (a few steps an epoch) gets past its
+        warm-up before it can stop.
 
     tol : float, default=1e-3
         Relative improvement of the monitored loss that counts as one, as
@@ -238,14 +262,33 @@ class AutoencoderTransformer(
         chose. A nested model's ``inverse_transform`` takes any first k of
         them too.
 
-    explained_variance_ratio_ : ndarray of shape (n_codes,) or None
+    explained_variance_ratio_ : ndarray of shape (n_codes,)
         For nested codes, as PCA's: the share of the variance (around the
         training mean) that each code adds, so that ``cumsum(...)[k - 1]``
-        is the share that the first k codes reconstruct. Measured on up to
-        2,000 random rows of the validation split (of the training data
+        is the share that the first k codes reconstruct. In the order of
+        the codes, which is not sorted as PCA's is: a code can add more than
+        the one before it (or, rarely, less than nothing). Measured on up to
+        10,000 random rows of the validation split (of the training data
         with ``validation_fraction=0``; of the last chunk after
-        :meth:`partial_fit`). None for plain codes, whose prefixes are no
-        codes of their own.
+        :meth:`partial_fit`). For a float ``z_dim`` with ``nested=False``,
+        the shares of the nested fit that chose the size. Absent after a
+        plain fit (an ``AttributeError`` that says why): the first k codes
+        of a plain fit are no code of size k.
+
+    n_components_ : int
+        ``z_dim_``, by PCA's name.
+
+    n_pca_codes_ : int
+        How many first codes are PCA's own, and decode as PCA does. With
+        the PCA start, a fit keeps what training does not improve on, as
+        judged on the validation split: all ``z_dim_`` codes when no epoch
+        beat the start (the model is then PCA of all the data, and
+        ``best_epoch_`` is 0); for nested codes, the first codes whose
+        prefixes did not beat PCA's of their size (each prefix of at most
+        ``n_pca_codes_`` codes is PCA's reconstruction, and every longer one
+        beat PCA of its size). 0 when training improved on PCA everywhere,
+        without the PCA start or a validation split, and after
+        :meth:`partial_fit`.
 
     batch_size_ : int
         Samples per gradient step, ``batch_size`` or what ``"auto"`` chose;
@@ -304,16 +347,18 @@ class AutoencoderTransformer(
         "nested": ["boolean"],
         "image_shape": [tuple, list, None],
         "architecture": [StrOptions({"auto", *BUILT_IN_ARCHITECTURES}), callable],
-        "init": [StrOptions({"pca", "random"})],
+        "hidden_units": [StrOptions({"auto"}), tuple, list],
+        "filters": [StrOptions({"auto"}), tuple, list],
+        "init": [StrOptions({"auto", "pca", "random"})],
         "output_activation": [StrOptions({"auto", "clip", "sigmoid", "linear"})],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"cosine", "constant"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "early_stopping": ["boolean"],
-        "patience": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "tol": [Interval(Real, 0, 1, closed="left")],
         "compute_dtype": [StrOptions({"auto", "float32", "bfloat16"})],
         "callbacks": [list, None],
@@ -332,16 +377,18 @@ class AutoencoderTransformer(
         nested=False,
         image_shape=None,
         architecture="auto",
-        init="pca",
+        hidden_units="auto",
+        filters="auto",
+        init="auto",
         output_activation="auto",
         epochs="auto",
         batch_size="auto",
         optimizer="adam",
         learning_rate=2e-3,
         learning_rate_schedule="cosine",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         early_stopping=True,
-        patience=10,
+        patience="auto",
         tol=1e-3,
         compute_dtype="auto",
         callbacks=None,
@@ -356,6 +403,8 @@ class AutoencoderTransformer(
         self.nested = nested
         self.image_shape = image_shape
         self.architecture = architecture
+        self.hidden_units = hidden_units
+        self.filters = filters
         self.init = init
         self.output_activation = output_activation
         self.epochs = epochs
@@ -643,9 +692,42 @@ class AutoencoderTransformer(
         )
         return truncated
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the codes: ``z1``, ``z2``, ... as the figures, the widgets and
+        ``skae compare --codes`` name them.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against ``feature_names_in_`` when given, as scikit-learn's
+            transformers check it; the names out do not depend on it.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``z1`` to ``z{z_dim_}``: the columns of ``transform`` with
+            ``set_output(transform="pandas")``.
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray([f"z{k}" for k in range(1, self.z_dim_ + 1)], dtype=object)
+
     @property
-    def _n_features_out(self):
+    def n_components_(self):
+        """The number of codes, ``z_dim_``: PCA's name for it."""
         return self.z_dim_
+
+    def __getattr__(self, name):
+        # Called only for a name that is not there: say why a PCA user's
+        # explained_variance_ratio_ is missing from a plain fit.
+        if name == "explained_variance_ratio_" and "encoder_" in vars(self):
+            raise AttributeError(
+                "explained_variance_ratio_ is measured for nested codes only "
+                "(nested=True, or a float z_dim): the first k codes of a plain "
+                "fit are no code of size k. skae.metrics.reconstruction_error "
+                "gives the error of the whole code"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -693,6 +775,12 @@ class AutoencoderTransformer(
     def _restore(self, state, safe_mode):
         state = dict(state)
         keras_state = state.pop("_keras_state", None)
+        if state.get("explained_variance_ratio_", ()) is None:  # skae 0.1.0's plain fits
+            del state["explained_variance_ratio_"]
+        if keras_state is not None and "n_pca_codes_" not in state:
+            # saved by skae 0.1.0, which kept PCA whole only (best epoch 0)
+            kept_pca = state["best_epoch_"] == 0 and (state["_recipe"] or {}).get("start") == "pca"
+            state["n_pca_codes_"] = state["z_dim_"] if kept_pca else 0
         super().__setstate__(state)
         if keras_state is not None:
             from . import _model
@@ -787,7 +875,8 @@ class AutoencoderTransformer(
 
     def _commit(self, state):
         """The one place a fit writes fitted attributes: all of them at once."""
-        self.__dict__.pop("feature_names_in_", None)  # a refit on unnamed data
+        for name in FittedState.OPTIONAL:  # an earlier fit's, which this one lacks
+            self.__dict__.pop(name, None)
         self.__dict__.update(state.attributes())
 
     # -- the fitted model in use ------------------------------------------------

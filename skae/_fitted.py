@@ -11,9 +11,12 @@ from ._plan import ModelPlan
 # Codes kept for sample(): enough for a kernel density in a few dimensions,
 # few enough that encoding them costs a fraction of a percent of a fit.
 N_TRAINING_CODES = 2_000
-# Rows on which a nested model's explained variance is measured: each
-# prefix is one decoding of them.
-N_SHARE_ROWS = 2_000
+# Rows on which a nested model's prefixes are judged against PCA's and its
+# explained variance is measured: each prefix is one decoding of them.
+N_PREFIX_ROWS = 10_000
+# The chance, over all its prefixes, that a nested model keeps a prefix that
+# only beat PCA's on its validation rows by luck.
+PREFIX_TEST_LEVEL = 0.05
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class FittedState:
     z_dim_: int
     batch_size_: int
     explained_variance_ratio_: np.ndarray | None  # None: codes not nested
+    n_pca_codes_: int
     training_codes_: np.ndarray | None
     n_features_in_: int
     feature_names_in_: np.ndarray | None
@@ -58,11 +62,16 @@ class FittedState:
         held = vars(estimator)
         return cls(**{field.name: held.get(field.name) for field in fields(cls)})
 
+    # Attributes that a fitted estimator has only for some fits (as PCA's
+    # feature_names_in_): absent, rather than None, when the fit has none.
+    OPTIONAL = ("feature_names_in_", "explained_variance_ratio_")
+
     def attributes(self):
-        """The attributes to set on the estimator: every field but absent names."""
+        """The attributes to set on the estimator: every field but absent ones."""
         attributes = {field.name: getattr(self, field.name) for field in fields(self)}
-        if self.feature_names_in_ is None:
-            del attributes["feature_names_in_"]
+        for name in self.OPTIONAL:
+            if attributes[name] is None:
+                del attributes[name]
         return attributes
 
     def copy(self):
@@ -100,6 +109,7 @@ class FittedState:
             start=self._recipe["start"] if self._recipe else None,
             output_activation=self.output_activation_,
             compute_dtype=self.compute_dtype_,
+            options=self._recipe.get("options", {}) if self._recipe else {},
             z_dim=self.decoder_.inputs[0].shape[-1],  # all units, nested or not
             variational=self._variational,
             nested=self._nested,
@@ -150,6 +160,7 @@ def _new_state(plan, networks, data, history, best_epoch):
         z_dim_=model.z_dim,
         batch_size_=plan.batch_size,
         explained_variance_ratio_=None,
+        n_pca_codes_=0,
         training_codes_=None,
         n_features_in_=data.n_features,
         feature_names_in_=data.feature_names,
@@ -183,9 +194,7 @@ def explained_variance_ratio(state, X, plan, previous=None):
     """
     from ._model import decode, predict
 
-    rows = plan.val_rows if len(plan.val_rows) else plan.train_rows
-    generator = np.random.default_rng(plan.seed_for("shares"))
-    picked = np.sort(generator.permutation(rows)[:N_SHARE_ROWS])
+    picked = judged_rows(plan)
     flat = np.asarray(X[picked], dtype=np.float64).reshape(len(picked), -1)
     mean = _training_mean(X, plan)
     total = float(np.sum((flat - mean) ** 2))
@@ -206,6 +215,63 @@ def explained_variance_ratio(state, X, plan, previous=None):
         size = _first_reaching(share, plan.target_share, width)
     shares = np.array([share(k) for k in range(1, size + 1)])
     return np.diff(shares, prepend=0.0)
+
+
+def judged_rows(plan):
+    """The rows a nested model's prefixes are measured on: up to 10,000 random
+    rows of the validation split (of the training rows without one), sorted."""
+    rows = plan.val_rows if len(plan.val_rows) else plan.train_rows
+    generator = np.random.default_rng(plan.seed_for("shares"))
+    return np.sort(generator.permutation(rows)[:N_PREFIX_ROWS])
+
+
+def pca_prefixes(plan, networks, X):
+    """Make as many first codes of a nested model PCA's as it takes for no
+    prefix to decode worse than PCA's of its size, on the validation split;
+    return how many.
+
+    A prefix beats PCA of its size when its gain on the validation rows
+    (PCA's squared error minus its own, row by row) is clear of their noise:
+    a one-sided test at 5 %, Bonferroni-corrected for the ``width`` prefixes
+    judged on the same rows, so that one of many is not kept by luck. A
+    prefix of k codes that does not beat PCA(k) can decode as PCA(k) only
+    if its k codes are PCA's: so the first ``n`` codes become PCA's
+    (:func:`~skae._model.set_pca_codes`), for the smallest ``n`` at which
+    every longer prefix still beats PCA of its size, judged again on the
+    changed model after each step. ``plan.pca`` holds PCA of the training
+    rows (the model's start).
+    """
+    from scipy.stats import norm
+
+    from ._model import decode, predict, set_pca_codes
+
+    rows = judged_rows(plan)
+    flat = np.asarray(X[rows], dtype=np.float64).reshape(len(rows), -1)
+    axes = plan.pca
+    standardised = (flat - axes.mean) / axes.scale
+    projections = standardised @ axes.components.T
+    width = len(axes.components)
+    pca_errors, residual = [], standardised
+    for k in range(width):
+        residual = residual - np.outer(projections[:, k], axes.components[k])
+        pca_errors.append(np.sum(residual**2, axis=1) * axes.scale**2)
+    threshold = norm.ppf(1 - PREFIX_TEST_LEVEL / width)
+
+    def beats_pca(codes, k):
+        decoded = decode(networks.decoder, codes[:, :k], plan.batch_size)
+        gains = pca_errors[k - 1] - np.sum((flat - decoded.reshape(flat.shape)) ** 2, axis=1)
+        noise = np.std(gains, ddof=1) / np.sqrt(len(gains)) if len(gains) > 1 else 0.0
+        return np.mean(gains) > max(threshold * noise, 0.0)
+
+    n_pca = 0
+    while n_pca < width:
+        codes = predict(networks.encoder, X[rows], plan.batch_size)
+        failing = [k for k in range(n_pca + 1, width + 1) if not beats_pca(codes, k)]
+        if not failing:
+            break
+        n_pca = max(failing)
+        set_pca_codes(networks.encoder, networks.decoder, n_pca, axes)
+    return n_pca
 
 
 def _training_mean(X, plan):

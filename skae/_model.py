@@ -97,6 +97,31 @@ class ClipAtPrediction(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skae")
+class PrefixGate(layers.Layer):
+    """A nested decoder's nonlinear part, switched off for the first prefixes.
+
+    ``[h, mask]`` to ``h`` where the mask keeps more than ``pca_codes``
+    codes, and to zero where it keeps at most that many: those prefixes
+    decode by the linear path alone, as PCA does. ``pca_codes`` is a
+    non-trainable weight, so it travels with the model's weights.
+    """
+
+    def build(self, input_shapes):
+        self.pca_codes = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="pca_codes"
+        )
+
+    def call(self, inputs):
+        h, mask = inputs
+        kept = keras.ops.sum(mask, axis=-1) > self.pca_codes
+        gate = keras.ops.cast(kept, h.dtype)
+        return h * keras.ops.reshape(gate, (-1,) + (1,) * (len(h.shape) - 1))
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
+
+
+@keras.saving.register_keras_serializable(package="skae")
 class GaussianSampling(layers.Layer):
     """The variational bottleneck: ``z ~ N(mean, exp(log_var))``.
 
@@ -139,13 +164,55 @@ class ScaledMeanSquaredError(keras.losses.Loss):
         self.scale = float(scale)
 
     def call(self, y_true, y_pred):
-        # One value per sample (images too), so that sample weights apply.
+        # One value per sample (images too), so that sample weights apply;
+        # a nested model predicts each sample once per prefix it decodes,
+        # (n, slots, ...): one value per sample and prefix.
+        per_prefix = len(y_pred.shape) - len(y_true.shape)
+        if per_prefix:
+            y_true = keras.ops.expand_dims(y_true, 1)
         squared = keras.ops.square(y_true - y_pred)
-        features = tuple(range(1, len(squared.shape)))
+        features = tuple(range(1 + per_prefix, len(squared.shape)))
         return keras.ops.mean(squared, axis=features) * self.scale
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}
+
+
+# The training model's own layers: registered, as a Keras callback holding
+# that model (the user's, in clone's deep copy of the parameters) copies it
+# through its config.
+@keras.saving.register_keras_serializable(package="skae")
+class PrefixCopies(layers.Layer):
+    """``[codes (n, z), masks (n, slots, z)]`` to a nested decoder's inputs:
+    ``slots`` copies of each code, each with its own mask, ``(n * slots, z)``."""
+
+    def call(self, inputs):
+        codes, masks = inputs
+        copies = keras.ops.expand_dims(codes, 1) * keras.ops.ones_like(masks)
+        width = keras.ops.shape(masks)[-1]
+        return [keras.ops.reshape(copies, (-1, width)), keras.ops.reshape(masks, (-1, width))]
+
+    def compute_output_shape(self, input_shapes):
+        _, masks = input_shapes
+        return [(None, masks[-1]), (None, masks[-1])]
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class SlotsOfCopies(layers.Layer):
+    """The decoder's ``(n * slots, ...)`` outputs as ``(n, slots, ...)``."""
+
+    def __init__(self, slots, **kwargs):
+        super().__init__(**kwargs)
+        self.slots = slots
+
+    def call(self, x_hat):
+        return keras.ops.reshape(x_hat, (-1, self.slots, *x_hat.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        return (None, self.slots, *input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "slots": self.slots}
 
 
 @dataclass(frozen=True)
@@ -205,8 +272,12 @@ def _recipe(model, seed):
         "nested": model.nested,
         "start": model.start,
         "output": model.output_activation,
+        "options": dict(model.options),
         "seed": seed,
         "dtype": _KERAS_DTYPE_POLICIES[model.compute_dtype],
+        # Nested decoders from a PCA start can decode their first prefixes
+        # as PCA does (models saved by skae 0.1.0 have no gate).
+        "prefix_gate": model.nested and model.start == "pca",
     }
 
 
@@ -253,6 +324,7 @@ def from_recipe(recipe):
         variational=recipe["variational"],
         seed=recipe["seed"],
         dtype=recipe["dtype"],
+        **recipe.get("options", {}),  # skae 0.1.0 saved none: the builders' defaults
     )
     if start == "pca":
         _zero_last_layer(encoder)
@@ -260,7 +332,13 @@ def from_recipe(recipe):
     if start is not None:
         encoder = _wrap_encoder(encoder, input_shape, pca=start == "pca")
     decoder = _wrap_decoder(
-        decoder, input_shape, z_dim, recipe["nested"], start=start, output=output
+        decoder,
+        input_shape,
+        z_dim,
+        recipe["nested"],
+        start=start,
+        output=output,
+        gate=recipe.get("prefix_gate", False),
     )
     return encoder, decoder
 
@@ -277,7 +355,9 @@ def _wrap_encoder(network, input_shape, pca):
     return keras.Model(x, z, name="encoder")
 
 
-def _wrap_decoder(network, input_shape, z_dim, nested, start=None, output=None):
+def _wrap_decoder(
+    network, input_shape, z_dim, nested, start=None, output=None, gate=False
+):
     """The decoder around ``network`` (``h``), as the start and nesting need it.
 
     ``x_hat = mean + scale * (h(z) [+ z @ components])``, clipped if asked,
@@ -285,7 +365,9 @@ def _wrap_decoder(network, input_shape, z_dim, nested, start=None, output=None):
     is otherwise. A nested decoder takes ``[codes, mask]``: it decodes the
     codes where the mask is 1 (a prefix), and ``h`` is told which ones, by
     a learned signature of the mask added to its input (zero at the start,
-    so a PCA start still decodes exactly as PCA).
+    so a PCA start still decodes exactly as PCA). With ``gate``, a
+    :class:`PrefixGate` leaves the first prefixes to the linear path
+    (:func:`set_pca_codes`).
     """
     if start is None and not nested:
         return network
@@ -299,6 +381,8 @@ def _wrap_decoder(network, input_shape, z_dim, nested, start=None, output=None):
             z_dim, use_bias=False, kernel_initializer="zeros", name="prefix_signature"
         )
         x_hat = network(layers.Add()([z, signature(mask)]))
+        if gate:
+            x_hat = PrefixGate(name="prefix_gate")([x_hat, mask])
     else:
         x_hat = network(z)
     if start == "pca":
@@ -345,10 +429,43 @@ def set_pca(encoder, decoder, mean, scale, components):
     )
 
 
+def set_pca_codes(encoder, decoder, n_codes, axes=None):
+    """Make a nested model's first ``n_codes`` codes PCA's, decoded as PCA does.
+
+    Those codes become PCA's projections again: the linear path's first
+    ``n_codes`` directions are set back to ``axes.components`` (training
+    moves them) and the encoder's network stops adding to them (its last
+    layer's weights for them are zeroed). The decoder's
+    :class:`PrefixGate` then decodes every prefix of at most ``n_codes``
+    codes by the linear path alone, which is PCA's reconstruction; longer
+    prefixes decode as before, from the codes as they now are.
+    """
+    if n_codes:
+        components = axes.components[:n_codes].astype(np.float32)
+        projection = encoder.get_layer("pca_projection")
+        (kernel,) = projection.get_weights()
+        kernel[:, :n_codes] = components.T
+        projection.set_weights([kernel])
+        reconstruction = decoder.get_layer("pca_reconstruction")
+        (rows,) = reconstruction.get_weights()
+        rows[:n_codes] = components
+        reconstruction.set_weights([rows])
+        network = next(layer for layer in encoder.layers if isinstance(layer, keras.Model))
+        code_layer = _last_weighted_layer(network)
+        kernel, bias = code_layer.get_weights()
+        kernel[:, :n_codes], bias[:n_codes] = 0, 0
+        code_layer.set_weights([kernel, bias])
+    decoder.get_layer("prefix_gate").set_weights([np.float32(n_codes)])
+
+
 def _zero_last_layer(model):
     """Set the weights of the last layer that has any to zero."""
-    last = [layer for layer in model.layers if layer.weights][-1]
+    last = _last_weighted_layer(model)
     last.set_weights([np.zeros_like(w) for w in last.get_weights()])
+
+
+def _last_weighted_layer(model):
+    return [layer for layer in model.layers if layer.weights][-1]
 
 
 def _training_model(encoder, decoder, plan, loss_scale):
@@ -366,9 +483,15 @@ def _training_model(encoder, decoder, plan, loss_scale):
             plan.kl_scale * loss_scale, plan.seed_for("sampling"), name="sampling"
         )(codes)
     if plan.model.nested:
-        mask = keras.Input((plan.model.z_dim,))
-        inputs, codes = [inputs, mask], [codes, mask]
-    model = keras.Model(inputs, decoder(codes), name="autoencoder")
+        # Each sample is decoded once per slot, from the prefix its mask keeps.
+        slots = plan.nesting.SLOTS
+        masks = keras.Input((slots, plan.model.z_dim))
+        inputs = [inputs, masks]
+        copies = PrefixCopies(name="prefix_copies")([codes, masks])
+        x_hat = SlotsOfCopies(slots, name="slots")(decoder(copies))
+    else:
+        x_hat = decoder(codes)
+    model = keras.Model(inputs, x_hat, name="autoencoder")
     optimizer = getattr(keras.optimizers, OPTIMIZERS[plan.optimizer])
     model.compile(
         optimizer=optimizer(learning_rate=plan.learning_rate),

@@ -52,6 +52,10 @@ _MAX_COVARIANCE_FEATURES = 4096
 _BFLOAT16_MIN_PIXELS = 28 * 28
 # "auto" epochs give about this many gradient steps, within these bounds.
 _AUTO_STEPS, _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS = 4000, 10, 200
+# "auto" patience: epochs, and the fewest gradient steps they must hold.
+_AUTO_PATIENCE_EPOCHS, _MIN_PATIENCE_STEPS = 10, 1000
+# "auto" validation: a tenth of the rows, at least this many (at most 30%).
+_MIN_AUTO_VALIDATION = 100
 # "auto" batches: large from this many training samples on, small below.
 _LARGE_DATA, _LARGE_BATCH, _SMALL_BATCH = 10_000, 128, 32
 
@@ -88,6 +92,9 @@ class ModelPlan:
     start: str | None
     output_activation: str | None  # None for a custom network
     compute_dtype: str  # "float32" or "bfloat16"
+    # The built-in builder's sizes (hidden_units, filters); {} for the
+    # tutorial's network and a custom one.
+    options: dict
     z_dim: int  # the code units the networks have
     variational: bool
     # Nested codes: the decoder takes a mask too, and decodes every prefix.
@@ -111,9 +118,14 @@ class Corruption:
 class Nesting:
     """How a nested fit trains every prefix of the code.
 
-    Each training sample gets a prefix size ``k`` in 1..width, drawn with
-    ``probabilities[k - 1]``; the code is masked after ``k`` units before
-    the decoder, and the sample's loss counts ``weights[k - 1]`` times.
+    Every training row is decoded twice in each step: from its whole code,
+    and from a prefix of a size ``k`` in 1..width drawn for it with
+    ``probabilities[k - 1]`` (the code masked after ``k`` units); the loss
+    of size ``k`` counts ``weights[k - 1]`` times. The whole code is always
+    trained, as a plain fit trains it: the first codes, which every prefix
+    shares, learn from every size at once, and a prefix that stays weak
+    is one of the first, where falling back to PCA's codes costs least
+    (:func:`~skae._fitted.pca_prefixes`).
     """
 
     probabilities: np.ndarray
@@ -121,7 +133,7 @@ class Nesting:
 
     @classmethod
     def relative_to_pca(cls, pca, width):
-        """Every size alike, each sample's loss divided by PCA's error at its size.
+        """Every size alike, each size's loss divided by PCA's error at that size.
 
         ``pca`` holds the training rows' principal axes: the start, whose
         error at each size every prefix must improve on. Dividing by it,
@@ -145,9 +157,14 @@ class Nesting:
     def width(self):
         return len(self.probabilities)
 
+    # The prefixes each row is decoded from in a step: the whole code, and
+    # one of a size drawn for it.
+    SLOTS = 2
+
     def draw(self, n, rng):
-        """``n`` prefix sizes, each in 1..width."""
-        return rng.choice(self.width, size=n, p=self.probabilities) + 1
+        """``(n, 2)`` prefix sizes: the width, then one drawn in 1..width."""
+        drawn = rng.choice(self.width, size=n, p=self.probabilities) + 1
+        return np.stack([np.full(n, self.width), drawn], axis=1)
 
 
 @dataclass(frozen=True)
@@ -207,6 +224,8 @@ def make_plan(params, data, *, incremental=False, previous=None):
     from ``params`` as for a new fit. Raises before anything is built.
     """
     _check_noise(params["noise"], params["noise_level"])
+    if previous is None:
+        _check_z_dim(params["z_dim"], params["noise"], data)
     _check_callbacks(params["callbacks"])
     _check_scale(data.value_range)
     seed = previous._seed if previous else _draw_seed(params["random_state"])
@@ -241,7 +260,7 @@ def make_plan(params, data, *, incremental=False, previous=None):
         learning_rate=float(params["learning_rate"]),
         schedule="constant" if incremental else params["learning_rate_schedule"],
         early_stopping=bool(params["early_stopping"]) and not incremental,
-        patience=int(params["patience"]),
+        patience=_patience(params["patience"], len(train_rows), batch_size),
         tol=float(params["tol"]),
         corruption=_corruption(params["noise"], params["noise_level"], data),
         # The loss is a mean over features: dividing the KL by their number
@@ -257,9 +276,7 @@ def make_plan(params, data, *, incremental=False, previous=None):
 def _model_plan(params, data):
     image_shape = _image_shape(params["image_shape"], data)
     architecture = _architecture(params["architecture"], image_shape)
-    start = None
-    if architecture not in ("tutorial", "custom"):
-        start = params["init"]
+    start = _start(params["init"], architecture)
     nested = bool(params["nested"]) or not isinstance(params["z_dim"], Integral)
     variational = bool(params["variational"])
     if nested and variational:
@@ -279,6 +296,7 @@ def _model_plan(params, data):
         compute_dtype=resolve_compute_dtype(
             params["compute_dtype"], architecture, data.n_features
         ),
+        options=_network_options(params["hidden_units"], params["filters"], architecture),
         z_dim=int(params["z_dim"]) if isinstance(params["z_dim"], Integral) else 0,
         variational=variational,
         nested=nested,
@@ -330,6 +348,25 @@ def _check_noise(noise, noise_level):
         raise ValueError(
             f"noise='masking' needs noise_level below 1 (the share of values "
             f"set to zero), got noise_level={noise_level}"
+        )
+
+
+def _check_z_dim(z_dim, noise, data):
+    """Refuse a code that cannot compress, as PCA refuses ``n_components``.
+
+    A code as long as a sample can copy it; one longer than the number of
+    samples can tell each apart. A denoising autoencoder (``noise``) may
+    have more codes than features: the noise keeps it from copying.
+    """
+    if not isinstance(z_dim, Integral):
+        return
+    n, n_features = data.n_samples, data.n_features
+    if z_dim > n or (z_dim > n_features and noise is None):
+        raise ValueError(
+            f"z_dim={z_dim} must be between 1 and min(n_samples, n_features)="
+            f"{min(n, n_features)} (n_samples={n}, n_features={n_features}): a "
+            "longer code can copy the data rather than compress it (a denoising "
+            "autoencoder, with noise set, may have more codes than features)"
         )
 
 
@@ -404,6 +441,58 @@ def _architecture(architecture, image_shape):
     return architecture
 
 
+def _start(init, architecture):
+    """Where the networks start: "pca", "random", or None (as their builder makes them)."""
+    if architecture in ("dense", "conv"):
+        return "pca" if init == "auto" else init
+    if init == "pca":
+        network = "a custom architecture" if architecture == "custom" else "the tutorial's network"
+        raise ValueError(
+            f"init='pca' needs a built-in 'dense' or 'conv' network; {network} "
+            "starts as its builder makes it (init='auto'). To keep the PCA start "
+            "with other sizes, set hidden_units (and filters) instead"
+        )
+    return None
+
+
+# The built-in builders' sizes, when hidden_units and filters are "auto".
+DEFAULT_OPTIONS = {
+    "dense": {"hidden_units": (256, 128)},
+    "conv": {"hidden_units": (256,), "filters": (32, 64)},
+}
+
+
+def _network_options(hidden_units, filters, architecture):
+    """The built-in builder's sizes, from ``hidden_units`` and ``filters``."""
+    given = {"hidden_units": hidden_units, "filters": filters}
+    defaults = DEFAULT_OPTIONS.get(architecture, {})
+    options = {}
+    for name, value in given.items():
+        if value == "auto":
+            if name in defaults:
+                options[name] = defaults[name]
+            continue
+        if name not in defaults:
+            takes = "the 'conv' network's" if name == "filters" else "a built-in 'dense' or 'conv' network's"
+            raise ValueError(
+                f"{name}={value!r} sets {takes} sizes; architecture={architecture!r} "
+                f"has none to set (leave {name}='auto')"
+            )
+        sizes = tuple(value)
+        least = 1 if name == "filters" else 0  # a dense g and h may be linear
+        if len(sizes) < least or not all(
+            isinstance(size, Integral) and not isinstance(size, bool) and size >= 1
+            for size in sizes
+        ):
+            what = "one or more" if least else "zero or more"
+            raise ValueError(
+                f"{name} must be 'auto' or a tuple of {what} positive integers "
+                f"(layer widths), got {name}={value!r}"
+            )
+        options[name] = tuple(int(size) for size in sizes)
+    return options
+
+
 def _output_activation(output_activation, architecture, start, value_range):
     if architecture == "custom":
         return None
@@ -440,9 +529,25 @@ def resolve_compute_dtype(compute_dtype, architecture, n_features):
 # -- the data and the budget ------------------------------------------------------
 
 
+def _patience(patience, n_train, batch_size):
+    """``patience`` in epochs; "auto" is 10 epochs, or at least 1,000 steps."""
+    if patience != "auto":
+        return int(patience)
+    steps_per_epoch = max(1, n_train // batch_size)
+    return max(_AUTO_PATIENCE_EPOCHS, math.ceil(_MIN_PATIENCE_STEPS / steps_per_epoch))
+
+
 def _validation_size(params, n_samples):
+    """The validation rows: ``validation_fraction`` of them, or for "auto" a
+    tenth, at least 100, at most three tenths."""
     fraction = params["validation_fraction"]
-    n_val = math.ceil(fraction * n_samples)
+    if fraction == "auto":
+        n_val = max(
+            math.ceil(0.1 * n_samples),
+            min(_MIN_AUTO_VALIDATION, math.ceil(0.3 * n_samples)),
+        )
+    else:
+        n_val = math.ceil(fraction * n_samples)
     if n_samples - n_val < 1:
         raise ValueError(
             f"validation_fraction={fraction} leaves no training sample with "

@@ -55,16 +55,41 @@ def train(plan, networks, data, previous=None):
 def _train(plan, networks, data, previous=None):
     """One model's training, and its fitted state.
 
-    When no epoch beat a PCA start, the model is PCA: it becomes PCA of all
-    the data, the validation split included.
+    With a PCA start, training must beat PCA on the validation split: a
+    model whose best epoch is its start stays PCA, and a nested model keeps
+    PCA's first codes where its own prefixes do not beat PCA's
+    (:func:`~skae._fitted.pca_prefixes`). A model that is PCA all through
+    becomes PCA of all the data, the validation split included.
     """
     X = plan.model.model_input(data.X)
     history, best_epoch = _run(plan, networks, X)
-    if best_epoch == 0 and plan.model.start == "pca":
+    pca_codes = _pca_codes(plan, networks, X, best_epoch, previous)
+    if pca_codes == plan.model.z_dim:
         everything = np.arange(data.n_samples)
         axes = principal_axes_of(plan.model, data.X, everything, plan.model.z_dim, plan.seed)
         _model.set_start(networks.encoder, networks.decoder, axes)
-    return _fitted.after_training(plan, networks, data, history, best_epoch, previous)
+    state = _fitted.after_training(plan, networks, data, history, best_epoch, previous)
+    return replace(state, n_pca_codes_=pca_codes)
+
+
+def _pca_codes(plan, networks, X, best_epoch, previous):
+    """How many first codes are PCA's, decoded as PCA does, after training.
+
+    All of them when no epoch beat a PCA start; for a nested model, those
+    that its prefixes need to decode no worse than PCA on the validation
+    split; none after a partial_fit call, which has no validation split
+    (its gate, if any, opens again).
+    """
+    if plan.model.start != "pca":
+        return 0
+    gated = "prefix_gate" in {layer.name for layer in networks.decoder.layers}
+    if best_epoch == 0:
+        return plan.model.z_dim  # the start: PCA already, gate or not
+    if previous is None and len(plan.val_rows) and gated:
+        return _fitted.pca_prefixes(plan, networks, X)
+    if gated:
+        _model.set_pca_codes(networks.encoder, networks.decoder, 0)
+    return 0
 
 
 def _run(plan, networks, X):
@@ -240,9 +265,10 @@ class ShuffledBatches:
 
 
 def prefix_masks(nesting, n, rng):
-    """Masks of ``n`` prefixes drawn as ``nesting`` says, and their loss weights."""
+    """The masks of ``n`` rows' prefixes, one per slot, drawn as ``nesting``
+    says, ``(n, slots, width)``, and their loss weights ``(n, slots)``."""
     sizes = nesting.draw(n, rng)
-    masks = (np.arange(nesting.width) < sizes[:, None]).astype(np.float32)
+    masks = (np.arange(nesting.width) < sizes[..., None]).astype(np.float32)
     return masks, nesting.weights[sizes - 1].astype(np.float32)
 
 
@@ -287,7 +313,7 @@ class _Validation:
         """The validation loss now; infinite without a validation split."""
         if self.X is None:
             return math.inf
-        return evaluate(self.networks, self.X, self.plan, self.prefixes)
+        return float(np.mean(evaluate(self.networks, self.X, self.plan, self.prefixes)))
 
     def logs(self, epoch):
         if self.X is None:
@@ -344,27 +370,34 @@ class _BestEpoch:
             why = "the epoch budget was used up"
         else:
             why = "a callback stopped training"
-        kept = "the starting model" if self.epoch == 0 else f"epoch {self.epoch}"
+        kept = f"epoch {self.epoch}"
+        if self.epoch == 0:
+            kept = "the starting model"
+            if plan.model.start == "pca" and len(plan.val_rows):
+                kept = (
+                    f"the PCA start: no epoch beat it on the {len(plan.val_rows)} "
+                    "validation rows, so the model is PCA"
+                )
         print(f"stopped after epoch {n_epochs} ({why}); kept {kept}")
 
 
 class EpochLines(keras.callbacks.Callback):
     """Where training stands after each epoch: the losses, the epoch's seconds,
-    the time left.
+    the seconds so far.
 
     ``verbose=1`` adds one to a fit, a line per epoch. ``skae compare``
-    gives each fit one with a ``label`` of its own and its own ``write``,
-    and says what the time left is ``for``. ``every`` (seconds) keeps a log
-    to a line every so often (the last epoch's always). With
-    ``in_place``, ``write`` gets the line for a terminal to show in place
-    of the one before (``"\r"``-led, no newline), and a newline at the end
-    of training, so that one line per fit stays, as its summary.
+    gives each fit one with a ``label`` of its own and its own ``write``.
+    ``every`` (seconds) keeps a log to a line every so often (the last
+    epoch's always). With ``in_place``, ``write`` gets the line for a
+    terminal to show in place of the one before (``"\r"``-led, no newline),
+    and a newline at the end of training, so that one line per fit stays, as
+    its summary. No line guesses the time left: early stopping may end a
+    fit long before its epoch budget, and nothing can tell when.
     """
 
-    def __init__(self, label="", write=print, left_for=None, every=0.0, in_place=False):
+    def __init__(self, label="", write=print, every=0.0, in_place=False):
         super().__init__()
         self.label, self.write, self.every, self.in_place = label, write, every, in_place
-        self.left = f"left for {left_for}" if left_for else "left"
 
     def on_train_begin(self, logs=None):
         self.durations, self.last_written, self.unwritten = [], -math.inf, None
@@ -376,10 +409,9 @@ class EpochLines(keras.callbacks.Callback):
         now = time.perf_counter()
         self.durations.append(now - self.started)
         epochs = self.params["epochs"]
-        left = np.mean(self.durations) * (epochs - epoch - 1)
         line = (
             f"{self.label}epoch {epoch + 1}/{epochs}: {_losses(logs)} "
-            f"({self.durations[-1]:.1f} s, at most {format_seconds(left)} {self.left})"
+            f"({self.durations[-1]:.1f} s, {format_seconds(sum(self.durations))} so far)"
         )
         if self.in_place:
             # \x1b[K clears what a longer line before left on the terminal.
@@ -393,7 +425,7 @@ class EpochLines(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if not self.durations:
             return
-        if self.in_place:  # the line that stays: what training did, not what was left
+        if self.in_place:  # the line that stays: what training did
             n, total = len(self.durations), format_seconds(sum(self.durations))
             self.write(f"\r{self.label}{n} epochs in {total}: {_losses(logs)}\x1b[K\n")
         elif self.unwritten is not None:  # training stopped early: its last epoch
@@ -426,7 +458,7 @@ def _check_finite(loss, where, learning_rate):
 
 
 def evaluate(networks, X, plan, prefixes=None):
-    """The loss on ``X`` as training counts it, from the codes' means.
+    """The loss of each row of ``X`` as training counts it, from the codes' means.
 
     A variational model's codes are not sampled here: its validation loss
     decodes the means, plus the plan's ``kl_scale`` times the KL term, so
@@ -434,7 +466,7 @@ def evaluate(networks, X, plan, prefixes=None):
     next. A nested model decodes each row's prefix, ``prefixes`` being the
     masks and weights of :func:`prefix_masks`.
     """
-    z_dim, total = plan.model.z_dim, 0.0
+    z_dim, losses = plan.model.z_dim, np.empty(len(X))
     for first in range(0, len(X), _EVALUATION_ROWS):
         rows = slice(first, first + _EVALUATION_ROWS)
         part = X[rows]
@@ -444,11 +476,14 @@ def evaluate(networks, X, plan, prefixes=None):
             decoded = predict(networks.decoder, means, plan.batch_size)
             errors = per_sample_squared_error(part, decoded)
         else:
-            masks, weights = prefixes[0][rows], prefixes[1][rows]
-            decoded = predict(networks.decoder, (means, masks), plan.batch_size)
-            errors = weights * per_sample_squared_error(part, decoded)
-        total += float(np.sum(errors))
+            errors = 0.0
+            for masks, weights in zip(
+                np.moveaxis(prefixes[0][rows], 1, 0), prefixes[1][rows].T
+            ):
+                decoded = predict(networks.decoder, (means, masks), plan.batch_size)
+                errors = errors + weights * per_sample_squared_error(part, decoded)
         if plan.kl_scale is not None:
             kl = kl_divergence(means, stats[:, z_dim:])
-            total += plan.kl_scale * float(np.sum(keras.ops.convert_to_numpy(kl)))
-    return total / len(X)
+            errors = errors + plan.kl_scale * keras.ops.convert_to_numpy(kl)
+        losses[rows] = errors
+    return losses

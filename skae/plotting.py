@@ -395,7 +395,9 @@ def plot_history(history, *, ax=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        One line per loss, on a log scale.
+        One line per loss, on a log scale. The axis says what the loss is:
+        a plain fit's is the mean squared error; a nested fit's weighs the
+        errors of its prefixes, and a variational fit's adds the KL term.
 
     Examples
     --------
@@ -412,6 +414,7 @@ def plot_history(history, *, ax=None):
     """
     from matplotlib.ticker import MaxNLocator
 
+    ylabel = _loss_label(history)
     history = getattr(history, "history_", history)
     fig, ax = _axes(ax, (6, 4))
     for name, values in history.items():
@@ -421,10 +424,21 @@ def plot_history(history, *, ax=None):
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean squared error")
+    ax.set_ylabel(ylabel)
     ax.set_title("Training curves")
     ax.legend()
     return fig
+
+
+def _loss_label(history):
+    """What the losses of a fit's history are: a plain fit's are its MSE."""
+    if not hasattr(history, "history_"):
+        return "loss"
+    if getattr(history, "_nested", False):
+        return "loss: prefixes' MSE, weighted as in training"
+    if getattr(history, "_variational", False):
+        return "loss: MSE plus the weighted KL term"
+    return "mean squared error"
 
 
 def plot_error_vs_z(results, X=None, *, pca=None, ax=None):
