@@ -1,10 +1,13 @@
 """The user's own data for ``skae compare --data``: tables, arrays, image folders.
 
 :func:`read` turns a file or folder into a :class:`Dataset` of float32 rows
-and says, in its ``notes``, what it read, skipped, dropped and how it
-scaled; :func:`split` then splits it 70/30 (as ``train_test_split`` does,
-seeded) and standardises a table on its training split, both in place.
-Every mistake in the input is a :class:`DataError` of one line.
+and says what it did: in its ``notes`` what it read and how, in its
+``warnings`` what it changed or left out of the user's data (columns
+skipped, values read as missing, rows dropped), which the command prints
+even with ``--quiet``. :func:`split` then splits it 70/30 (as
+``train_test_split`` does, seeded) and standardises a table on its training
+split, both in place. Every mistake in the input is a :class:`DataError` of
+one line.
 
 The rules, which ``docs/user_guide/command_line.rst`` states for users:
 
@@ -14,6 +17,15 @@ The rules, which ``docs/user_guide/command_line.rst`` states for users:
   ``DataFrame.to_csv`` writes it. Numeric columns are the features, others
   are listed and skipped; ``columns``/``drop`` choose, ``label`` is kept out.
   Values are read as float32, a chunk at a time, into one array.
+- A text table's separator is ``sep``, or else the one of ``,`` ``;`` tab
+  ``|`` that splits each of its first lines into the same number of fields
+  (the suffix's when it does); a file that still reads as one column is
+  refused, naming the separator its first line seems to have.
+- A text table's column is numeric when more than half of its non-empty
+  values in the first 1,000 rows are numbers. In a numeric column, a value
+  that is not a number (``?``, ``13,2``), there or further down, is a
+  missing value, counted by column. A Parquet column has a type: text is
+  never numeric.
 - ``.npy``: rows ``(n, d)`` (a table without names), or images ``(n, H, W)``
   or ``(n, H, W, C)``; memory-mapped, so only the float32 copy is held.
   ``.npz``: the array named ``X``, else its only array of two or more
@@ -23,12 +35,14 @@ The rules, which ``docs/user_guide/command_line.rst`` states for users:
   image is in colour (RGB images whose channels are all equal are grey);
   an alpha channel is dropped, and said.
 - Rows with a missing (or infinite) value, the label's included, are
-  dropped and counted; ``missing="error"`` refuses them instead.
+  dropped and counted; ``missing="error"`` refuses them instead, and
+  refuses a value that is not a number by its column, row and value.
 - Images are scaled to [0, 1]: integers in 0..255 divided by 255, 16-bit
   PNGs by 65535, floats within [0, 1] kept, anything else mapped from its
   smallest and largest value.
 """
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +51,24 @@ import numpy as np
 # Rows read, converted or scaled at a time: a chunk's copies stay small
 # beside the data.
 CHUNK_ROWS = 16_384
-# Rows whose types decide which columns of a table are numeric.
+# Rows whose values decide which columns of a table are numeric.
 _SNIFF_ROWS = 1_000
+# Lines, and at most how many characters of them, that decide a text table's
+# separator: enough to see it, too few to cost anything.
+_SNIFF_LINES = 20
+_SNIFF_CHARS = 1 << 16
+# The separators looked for, in the order that breaks ties.
+SEPARATORS = (",", ";", "\t", "|")
 # A numeric label with at most this many values names classes.
 MAX_CLASSES = 20
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+# What a text table is called in messages, by its separator.
+_TEXT_KINDS = {
+    ",": "CSV",
+    "\t": "tab-separated text",
+    ";": "semicolon-separated text",
+    "|": "pipe-separated text",
+}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 SUFFIXES = (*TABLE_SUFFIXES, ".parquet", ".pq", ".npy", ".npz")
 # What a file's first bytes say it is, for a file named for something else.
@@ -74,6 +101,8 @@ class Dataset:
     y: np.ndarray | None = None
     label: str | None = None
     notes: list = field(default_factory=list)
+    # What changed or left out the user's data: printed even with --quiet.
+    warnings: list = field(default_factory=list)
 
     @property
     def unit(self):
@@ -108,7 +137,16 @@ class Split:
         return self.y[: self.n_train] if part == "train" else self.y[self.n_train :]
 
 
-def read(path, *, columns=None, drop=None, label=None, missing="drop", image_size=None):
+def read(
+    path,
+    *,
+    columns=None,
+    drop=None,
+    label=None,
+    missing="drop",
+    image_size=None,
+    sep=None,
+):
     """Read ``path`` (a table, an array file or a folder of images) as a Dataset.
 
     Parameters
@@ -120,8 +158,13 @@ def read(path, *, columns=None, drop=None, label=None, missing="drop", image_siz
         A table's column, an .npz file's array, or ``"folder"`` (each image's
         subfolder) to keep out of the features as the label.
     missing : {"drop", "error"}, default="drop"
+        Whether rows with a missing value (an empty cell, or a value of a
+        numeric column that is not a number) are dropped or refused.
     image_size : (int, int), default=None
         Height and width to resize the images of a folder to.
+    sep : str, default=None
+        The separator of a text table's fields; None finds it in the first
+        lines among ``,`` ``;`` tab ``|``.
 
     Raises
     ------
@@ -131,18 +174,23 @@ def read(path, *, columns=None, drop=None, label=None, missing="drop", image_siz
     path = Path(path)
     if not path.exists():
         raise DataError(f"--data {path}: no such file or folder")
+    if sep is not None and (path.is_dir() or path.suffix.lower() not in TABLE_SUFFIXES):
+        raise DataError(
+            "--sep separates the fields of a text table "
+            f"({', '.join(TABLE_SUFFIXES)}); {path.name} is not one"
+        )
     if path.is_dir():
         _refuse_table_options(path.name + "/", columns, drop)
         data = _read_image_folder(path, label, image_size)
     else:
-        data = _read_file(path, columns, drop, label, image_size)
+        data = _read_file(path, columns, drop, label, missing, image_size, sep)
     _drop_missing_rows(data, missing)
     if len(data.X) == 0:
         raise DataError(f"{data.name} has no rows to compare")
     return data
 
 
-def _read_file(path, columns, drop, label, image_size):
+def _read_file(path, columns, drop, label, missing, image_size, sep):
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         if suffix in IMAGE_SUFFIXES:
@@ -162,7 +210,9 @@ def _read_file(path, columns, drop, label, image_size):
         raise DataError("--image-size resizes the images of a folder; this is a table")
     if suffix in TABLE_SUFFIXES:
         _check_magic(path, start, None, "a text table")
-        return _read_text_table(path, TABLE_SUFFIXES[suffix], columns, drop, label)
+        return _read_text_table(
+            path, sep, TABLE_SUFFIXES[suffix], columns, drop, label, missing
+        )
     if suffix in (".parquet", ".pq"):
         _check_magic(path, start, b"PAR1", "a Parquet file")
         return _read_parquet(path, columns, drop, label)
@@ -206,18 +256,33 @@ def _refuse_table_options(name, columns, drop):
 # -- tables --------------------------------------------------------------------
 
 
-def _read_text_table(path, sep, columns, drop, label):
-    """A CSV or TSV file, read chunk by chunk as float32 into one array."""
+def _read_text_table(path, sep, usual_sep, columns, drop, label, missing):
+    """A CSV or TSV file, read chunk by chunk as float32 into one array.
+
+    Without ``sep``, the first lines decide it (``usual_sep``, the suffix's,
+    when it fits them). A column most of whose first values are numbers is
+    numeric, and its other values are missing: the ``missing`` rule decides.
+    """
     import pandas as pd
 
     name = path.name
-    kind = "CSV" if sep == "," else "tab-separated"
+    notes, warnings = [], []
+    lines = _first_lines(path)
+    if sep is None:
+        sep = _find_separator(lines, usual_sep)
+        if sep != usual_sep:
+            notes.append(f"fields separated by {sep!r}")
+    elif sep == "\\t":  # as a shell passes --sep '\t'
+        sep = "\t"
+    kind = _TEXT_KINDS.get(sep, f"text separated by {sep!r}")
     try:
         head = pd.read_csv(path, sep=sep, nrows=_SNIFF_ROWS)
     except pd.errors.EmptyDataError:
         raise DataError(f"{name} is empty") from None
     except UnicodeDecodeError:
-        raise DataError(f"{name} is not a {kind} text file (it is not text)") from None
+        raise DataError(
+            f"{name} cannot be read as {kind}: it is not UTF-8 text"
+        ) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(
             f"{name} cannot be read as {kind}: {_first_line(exc)}"
@@ -226,7 +291,7 @@ def _read_text_table(path, sep, columns, drop, label):
         raise DataError(f"--data {path}: cannot be read ({exc.strerror})") from None
     if head.empty:
         raise DataError(f"{name} has no rows, only a header")
-    header, notes = 0, []
+    header = 0
     if all(_is_number(column) for column in head.columns):
         header = None
         head = pd.read_csv(path, sep=sep, nrows=_SNIFF_ROWS, header=None)
@@ -236,8 +301,17 @@ def _read_text_table(path, sep, columns, drop, label):
         index_column = head.columns[0]
         head = head.set_index(index_column)
         notes.append("its first column has no name: taken as the row index")
-    features, label_column = _choose_columns(name, head, columns, drop, label, notes)
-    usecols = [*features, *([label_column] if label_column is not None else [])]
+    _read_numbers_in_text(head)
+    _refuse_one_column(name, head, lines, sep)
+    features, label_column = _choose_columns(
+        name, head, columns, drop, label, notes, warnings
+    )
+    numeric = list(features)
+    usecols = list(features)
+    if label_column is not None:
+        usecols.append(label_column)
+        if _is_numeric(head[label_column]):
+            numeric.append(label_column)
     if index_column is not None:
         usecols.append(index_column)
     chunks = pd.read_csv(
@@ -246,14 +320,161 @@ def _read_text_table(path, sep, columns, drop, label):
         header=header,
         usecols=usecols,
         index_col=index_column,
-        dtype={column: np.float32 for column in features},
         chunksize=CHUNK_ROWS,
     )
+    not_numbers = {}
     data = _fill_table(
-        name, chunks, _count_lines(path), features, label_column, kind, notes
+        name,
+        _with_numbers(chunks, numeric, not_numbers),
+        _count_lines(path),
+        features,
+        label_column,
+        kind,
+        notes,
+        warnings,
     )
+    _say_not_numbers(data, not_numbers, missing)
     data.index.name = "row" if index_column is None else "index"
     return data
+
+
+def _first_lines(path):
+    """The first lines of a text file, each whole, for its separator."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as file:
+        text = file.read(_SNIFF_CHARS)
+    lines = text.splitlines(keepends=True)[:_SNIFF_LINES]
+    if len(text) == _SNIFF_CHARS and len(lines) > 1:
+        lines.pop()  # it may be cut off
+    return [line for line in lines if line.strip()]
+
+
+def _fields(lines, sep):
+    """How many fields each record of ``lines`` has, split at ``sep``."""
+    try:
+        return [len(fields) for fields in csv.reader(lines, delimiter=sep) if fields]
+    except csv.Error:
+        return []
+
+
+def _find_separator(lines, usual_sep):
+    """The separator that splits every one of ``lines`` into as many fields.
+
+    Of :data:`SEPARATORS`, those that split each line into the same number of
+    fields, more than one, fit: ``usual_sep`` if it does, else the one of the
+    most fields; when none fits, ``usual_sep`` (pandas then judges the file).
+    """
+    fitting = {}
+    for sep in SEPARATORS:
+        counts = set(_fields(lines, sep))
+        if len(counts) == 1 and (n_fields := counts.pop()) > 1:
+            fitting[sep] = n_fields
+    if usual_sep in fitting or not fitting:
+        return usual_sep
+    return max(fitting, key=fitting.get)
+
+
+def _refuse_one_column(name, head, lines, sep):
+    """Refuse a table read as one text column when another separator splits it."""
+    if head.shape[1] != 1 or _is_numeric(head.iloc[:, 0]) or not lines:
+        return
+    n_fields = {
+        other: max(_fields(lines[:1], other), default=0)
+        for other in SEPARATORS
+        if other != sep
+    }
+    likely = max(n_fields, key=n_fields.get)
+    if n_fields[likely] > 1:
+        raise DataError(
+            f"{name} reads as one column ({_shown(lines[0].rstrip())}): its fields "
+            f"seem separated by {likely!r}; give --sep {likely!r}"
+        )
+
+
+def _read_numbers_in_text(head):
+    """Make numeric, in place, the text columns of ``head`` that mostly hold numbers.
+
+    More than half of a column's non-empty values must be numbers: a column
+    of words with a number here and there stays text.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    for column in head.columns:
+        values = head[column]
+        if is_numeric_dtype(values):  # numbers, or booleans: as pandas read them
+            continue
+        numbers = _to_numbers(values)
+        if 2 * np.count_nonzero(~np.isnan(numbers)) > values.notna().sum():
+            head[column] = numbers
+
+
+def _to_numbers(values):
+    """A column read as text, as float64: a value that is not a number is NaN."""
+    import pandas as pd
+
+    # As strings, so that booleans are not numbers either.
+    numbers = pd.to_numeric(values.astype("string"), errors="coerce")
+    return numbers.to_numpy(np.float64, na_value=np.nan)
+
+
+@dataclass
+class _NotNumbers:
+    """The values of a numeric column that are not numbers: how many, the first."""
+
+    count: int
+    position: int  # the first one's row in the file, from 0
+    row: object  # its row in the index
+    value: object
+
+
+def _with_numbers(chunks, columns, not_numbers):
+    """``chunks`` whose ``columns`` are numbers: a value that is not one is NaN.
+
+    A column that pandas parsed as numbers passes as it is; one that came as
+    text is converted, and ``not_numbers`` (a dict) gets a
+    :class:`_NotNumbers` for each column with values that are not numbers.
+    """
+    position = 0
+    for chunk in chunks:
+        for column in columns:
+            values = chunk[column]
+            if _is_numeric(values):
+                continue
+            numbers = _to_numbers(values)
+            bad = np.flatnonzero(np.isnan(numbers) & values.notna().to_numpy())
+            if len(bad):
+                first = bad[0]
+                found = not_numbers.setdefault(
+                    column,
+                    _NotNumbers(
+                        0, position + first, chunk.index[first], values.iloc[first]
+                    ),
+                )
+                found.count += len(bad)
+            chunk[column] = numbers
+        position += len(chunk)
+        yield chunk
+
+
+def _say_not_numbers(data, not_numbers, missing):
+    """Warn of the values read as missing, column by column; or refuse the first."""
+    if not not_numbers:
+        return
+    if missing == "error":
+        column, first = min(not_numbers.items(), key=lambda item: item[1].position)
+        total = sum(found.count for found in not_numbers.values())
+        more = f" ({total:,} such values in all)" if total > 1 else ""
+        raise DataError(
+            f"{data.name}: {column} holds {_shown(first.value)} in row {first.row}, "
+            f"which is not a number{more}; --missing drop reads such values as "
+            "missing and leaves their rows out"
+        )
+    for column, found in not_numbers.items():
+        first = f"{_shown(found.value)} in row {found.row}"
+        if found.count == 1:
+            what = f"1 value is not a number ({first})"
+        else:
+            what = f"{found.count:,} values are not numbers ({first}, the first)"
+        data.warnings.append(f"{column}: {what}, read as missing")
 
 
 def _read_parquet(path, columns, drop, label):
@@ -282,8 +503,10 @@ def _read_parquet(path, columns, drop, label):
     # Without pandas' metadata, index columns stay plain columns.
     head = schema.remove_metadata().empty_table().to_pandas()
     head = head[[c for c in schema.names if c not in pandas_index]]
-    notes = []
-    features, label_column = _choose_columns(name, head, columns, drop, label, notes)
+    notes, warnings = [], []
+    features, label_column = _choose_columns(
+        name, head, columns, drop, label, notes, warnings
+    )
     wanted = [*features, *([label_column] if label_column is not None else [])]
     index_column = pandas_index[0] if len(pandas_index) == 1 else None
 
@@ -309,19 +532,18 @@ def _read_parquet(path, columns, drop, label):
         label_column,
         "Parquet",
         notes,
+        warnings,
     )
     data.index.name = index_column or "row"
     return data
 
 
-def _choose_columns(name, head, columns, drop, label, notes):
+def _choose_columns(name, head, columns, drop, label, notes, warnings):
     """The feature columns and the label's column of a table, from its first rows.
 
     Columns are matched by their names as text (a headerless file's are
     0, 1, ...); numeric columns (not booleans) can be features.
     """
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
     by_name = {str(column): column for column in head.columns}
     listed = _listing(list(by_name))
 
@@ -330,11 +552,7 @@ def _choose_columns(name, head, columns, drop, label, notes):
             raise DataError(f"{option} {wanted}: {name} has no such column ({listed})")
         return by_name[wanted]
 
-    numeric = [
-        column
-        for column in head.columns
-        if is_numeric_dtype(head[column]) and not is_bool_dtype(head[column])
-    ]
+    numeric = [column for column in head.columns if _is_numeric(head[column])]
     label_column = None if label is None else lookup("--label", label)
     dropped = {lookup("--drop", wanted) for wanted in drop or ()}
     if columns:
@@ -351,7 +569,7 @@ def _choose_columns(name, head, columns, drop, label, notes):
         features = [c for c in numeric if c != label_column and c not in dropped]
         skipped = [c for c in head.columns if c not in numeric and c != label_column]
         if skipped:
-            notes.append(
+            warnings.append(
                 f"skipped {_count(len(skipped), 'column')} that "
                 f"{'is' if len(skipped) == 1 else 'are'} not numeric: "
                 + _listing(skipped)
@@ -365,7 +583,7 @@ def _choose_columns(name, head, columns, drop, label, notes):
     return features, label_column
 
 
-def _fill_table(name, chunks, n_max, features, label_column, kind, notes):
+def _fill_table(name, chunks, n_max, features, label_column, kind, notes, warnings):
     """Read ``chunks`` (DataFrames) into one float32 array of ``n_max`` rows or fewer.
 
     The array is allocated once, at an upper bound of the rows, and filled
@@ -388,15 +606,9 @@ def _fill_table(name, chunks, n_max, features, label_column, kind, notes):
             indexes.append(chunk.index)
             if label_column is not None:
                 labels.append(chunk[label_column])
-    # ParserError and UnicodeDecodeError are ValueErrors too: first.
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(
             f"{name} cannot be read as {kind}: {_first_line(exc)}"
-        ) from None
-    except ValueError as exc:
-        raise DataError(
-            f"{name}: a column that holds numbers in its first rows holds text "
-            f"further down ({_first_line(exc)}); choose with --columns or --drop"
         ) from None
     if filled == 0:
         raise DataError(f"{name} has no rows, only a header")
@@ -404,10 +616,10 @@ def _fill_table(name, chunks, n_max, features, label_column, kind, notes):
     y = None
     if label_column is not None:
         y = pd.concat(labels).to_numpy()
-    columns = "column" if len(features) == 1 else "columns"
     notes.insert(
         0,
-        f"read {filled:,} rows of {name}; features: {len(features)} numeric {columns}",
+        f"read {_count(filled, 'row')} of {name}; features: "
+        + _count(len(features), "numeric column"),
     )
     return Dataset(
         name=name,
@@ -418,6 +630,7 @@ def _fill_table(name, chunks, n_max, features, label_column, kind, notes):
         y=y,
         label=None if label_column is None else str(label_column),
         notes=notes,
+        warnings=warnings,
     )
 
 
@@ -436,6 +649,13 @@ def _is_number(text):
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _is_numeric(values):
+    """Whether a column holds numbers (booleans are not features)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return is_numeric_dtype(values) and not is_bool_dtype(values)
 
 
 # -- arrays --------------------------------------------------------------------
@@ -758,7 +978,7 @@ def _drop_missing_rows(data, missing):
     if data.y is not None:
         data.y = data.y[keep]
     label = f" ({n_label} of them in the label only)" if n_label else ""
-    data.notes.append(
+    data.warnings.append(
         f"dropped {_count(n_bad, 'row')} with a missing value{label}; "
         "--missing error refuses them instead"
     )
@@ -822,6 +1042,12 @@ def _listing(names, most=8):
     if len(names) <= most:
         return ", ".join(names)
     return ", ".join(names[:most]) + f" and {len(names) - most} more"
+
+
+def _shown(value, most=40):
+    """``value`` quoted for a message, cut after ``most`` characters."""
+    text = str(value)
+    return repr(text if len(text) <= most else text[:most] + "...")
 
 
 def _first_line(exc):

@@ -121,8 +121,8 @@ def _parser():
         "compare",
         help="fit PCA and the autoencoder and compare their test errors at each z_dim",
         description=(
-            "Fit one PCA and one autoencoder with nested codes on a 70%% training "
-            "split, score the first k codes of each on the other 30%% for every k, "
+            "Fit one PCA and one autoencoder with nested codes on a 70% training "
+            "split, score the first k codes of each on the other 30% for every k, "
             "print a table and a verdict at each z_dim, and write results.csv, "
             "error_curve.csv and PNG figures into --out."
         ),
@@ -162,6 +162,12 @@ def _parser():
         help="a column (of an .npz: an array; of a folder: 'folder', each image's "
         "subfolder) kept out of the features: it colours the scatter and adds a "
         "downstream score",
+    )
+    table.add_argument(
+        "--sep",
+        metavar="SEP",
+        help="the field separator of a text table (default: found in its first "
+        "lines, among , ; tab |)",
     )
     table.add_argument(
         "--missing",
@@ -230,7 +236,7 @@ def _check_arguments(args):
     Returns the output folder, which is created only once the data are read.
     """
     if args.data is None:
-        for option in ("columns", "drop", "label", "image_size"):
+        for option in ("columns", "drop", "label", "image_size", "sep"):
             if getattr(args, option) is not None:
                 flag = "--" + option.replace("_", "-")
                 raise UsageError(f"{flag} is for your own data: give it with --data")
@@ -314,7 +320,8 @@ class _Data:
     n_features: int
     split: object = None  # the user's data: a skae._user_data.Split
     label: str | None = None
-    notes: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # what was read and how: not in --quiet
+    warnings: list = field(default_factory=list)  # what was lost: printed even so
 
 
 def _load(args, say):
@@ -399,6 +406,7 @@ def _load_user_data(args):
             label=args.label,
             missing=args.missing,
             image_size=args.image_size,
+            sep=args.sep,
         )
     except DataError as exc:
         raise UsageError(str(exc)) from None
@@ -448,6 +456,7 @@ def _from_split(data, parts, default_z_dims, image_shape):
         split=parts,
         label=data.label,
         notes=data.notes,
+        warnings=data.warnings,
     )
 
 
@@ -473,6 +482,8 @@ def compare_command(args):
     if args.z_dim and args.data is None and args.dataset != "auto":
         _check_z_dims(args.z_dim, args.dataset)
     data = _load(args, say)
+    for warning in data.warnings:  # what was skipped or dropped: even with --quiet
+        print(f"skae: warning: {warning}", file=sys.stderr, flush=True)
     z_dims = sorted(set(args.z_dim or data.default_z_dims))
     if args.data is None:
         _check_z_dims(z_dims, data.name)
@@ -484,12 +495,12 @@ def compare_command(args):
     import pandas as pd
 
     _describe(data, z_dims, args, say)
-    pca, ae, seconds = _fit_both(args, data, max(z_dims), say)
-    curves = _error_curves(pca, ae, data.X_test)
-    results = pd.DataFrame(_result_rows(curves, z_dims, seconds, ae, data))
+    pca, autoencoders, seconds = _fit_all(args, data, z_dims, say)
+    curves = _error_curves(pca, autoencoders, data.X_test)
+    results = pd.DataFrame(_result_rows(curves, seconds, pca, autoencoders, data))
     downstream = None
     if data.label is not None:
-        downstream = _downstream(data, pca, ae, z_dims, args.random_state)
+        downstream = _downstream(data, pca, autoencoders, args.random_state)
         if downstream.scores:
             column = f"downstream_{downstream.metric}"
             results[column] = [
@@ -506,15 +517,16 @@ def compare_command(args):
 
     from . import plotting
 
-    figures = _figures(pca, ae, data, curves, z_dims, plotting)
+    figures = _figures(pca, autoencoders, data, curves, plotting)
     for filename, figure in figures.items():
         figure.savefig(out / filename, dpi=100)
         plt.close(figure)
     written = [out / "results.csv", out / "error_curve.csv"]
+    largest = autoencoders[max(autoencoders)]
     if args.codes is not None:
-        written.append(_write_codes(ae, data, _in_out(out, args.codes)))
+        written.append(_write_codes(largest, data, _in_out(out, args.codes)))
     if args.save_model is not None:
-        written.append(_save_model(ae, data, _in_out(out, args.save_model)))
+        written.append(_save_model(largest, data, _in_out(out, args.save_model)))
     names = [str(p.relative_to(out) if p.is_relative_to(out) else p) for p in written]
     say(f"wrote {', '.join(names)} and {len(figures)} figures to {out}{os.sep}")
     return 0
@@ -544,8 +556,8 @@ def _describe(data, z_dims, args, say):
         say("features standardised with the training rows' mean and standard deviation")
 
 
-def _progress(args, say):
-    """The epoch lines of the autoencoder's fit, as the output allows.
+def _progress(args, say, label):
+    """The epoch lines of one autoencoder's fit, as the output allows.
 
     On a terminal, one line updated in place, which stays as the fit's
     summary; in a log, a line at most every ``LOG_EVERY_SECONDS``;
@@ -555,75 +567,93 @@ def _progress(args, say):
 
     if args.quiet:
         return []
-    label, left_for = "autoencoder ", "this model"
     if args.verbose:
-        return [EpochLines(label, say, left_for=left_for)]
+        return [EpochLines(label, say)]
     if sys.stdout.isatty():
 
         def write(text):
             sys.stdout.write(text)
             sys.stdout.flush()
 
-        return [EpochLines(label, write, left_for=left_for, in_place=True)]
-    return [EpochLines(label, say, left_for=left_for, every=LOG_EVERY_SECONDS)]
+        return [EpochLines(label, write, in_place=True)]
+    return [EpochLines(label, say, every=LOG_EVERY_SECONDS)]
 
 
-def _fit_both(args, data, largest, say):
-    """PCA and one nested autoencoder of ``largest`` codes: every size from one fit."""
+def _fit_all(args, data, z_dims, say):
+    """PCA, and for each z_dim the autoencoder that a user's own fit gives.
+
+    PCA's first k components are PCA(k), so one PCA serves every size. The
+    autoencoders are plain default fits, one per size: the first k codes of
+    one nested fit are a worse code of size k than a fit of that size
+    (benchmarks/results/nested.md), and the command reports what
+    ``AutoencoderTransformer(z_dim=k)`` gives.
+    """
     from sklearn.decomposition import PCA
 
     from . import AutoencoderTransformer
 
     say(
-        f"One PCA and one autoencoder with nested codes (z_dim={largest}) serve "
-        f"every z_dim from 1 to {largest}: the first k codes are a code of size k."
+        f"PCA once (its first k components are PCA(k)), and an autoencoder for "
+        f"each z_dim, fitted alone as AutoencoderTransformer(z_dim) fits it: "
+        f"{_count(len(z_dims), 'fit')}."
     )
-    seconds = {}
-    models = {
-        "PCA": PCA(largest, random_state=args.random_state),
-        "autoencoder": AutoencoderTransformer(
-            largest,
-            nested=True,
+    start = time.perf_counter()
+    pca = PCA(max(z_dims), random_state=args.random_state).fit(data.X_train)
+    seconds = {"PCA": time.perf_counter() - start}
+    say(f"PCA z_dim={max(z_dims)} fitted in {seconds['PCA']:.1f} s")
+    autoencoders = {}
+    for z_dim in z_dims:
+        label = f"autoencoder z_dim={z_dim} "
+        ae = AutoencoderTransformer(
+            z_dim,
             image_shape=data.image_shape,
             epochs=args.epochs or "auto",
             random_state=args.random_state,
-            callbacks=_progress(args, say),
-        ),
-    }
-    for method, model in models.items():
+            callbacks=_progress(args, say, label),
+        )
         start = time.perf_counter()
-        model.fit(data.X_train)
-        seconds[method] = time.perf_counter() - start
-        say(f"{method} z_dim={largest} fitted in {seconds[method]:.1f} s")
-    return models["PCA"], models["autoencoder"], seconds
+        autoencoders[z_dim] = ae.fit(data.X_train)
+        seconds[z_dim] = time.perf_counter() - start
+        say(f"{label}fitted in {seconds[z_dim]:.1f} s")
+    return pca, autoencoders, seconds
 
 
-def _error_curves(pca, ae, X_test, chunk=8_192):
-    """Test MSE of the first k codes of each, for every k (a row per k).
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _error_curves(pca, autoencoders, X_test, chunk=8_192):
+    """Test MSE of PCA's first k components for every k, and of each autoencoder
+    at its own size (a row per k; the autoencoder's column is empty between).
 
     A chunk of rows at a time: the reconstructions of every k are never
     held for all the test rows at once.
     """
     import pandas as pd
 
-    from .metrics import reconstruction_error_curve
+    from .metrics import reconstruction_error, reconstruction_error_curve
 
-    curves = {}
-    for method, model in {"PCA": pca, "autoencoder": ae}.items():
-        total = 0
-        for first in range(0, len(X_test), chunk):
-            part = X_test[first : first + chunk]
-            total = total + reconstruction_error_curve(model, part) * len(part)
-        curves[method] = total / len(X_test)
-    return pd.DataFrame(curves, index=range(1, len(curves["PCA"]) + 1))
+    pca_total, ae_totals = 0, dict.fromkeys(autoencoders, 0.0)
+    for first in range(0, len(X_test), chunk):
+        part = X_test[first : first + chunk]
+        pca_total = pca_total + reconstruction_error_curve(pca, part) * len(part)
+        for z_dim, ae in autoencoders.items():
+            ae_totals[z_dim] += reconstruction_error(ae, part) * len(part)
+    k = range(1, pca.n_components_ + 1)
+    curves = pd.DataFrame({"PCA": pca_total / len(X_test)}, index=k)
+    curves["autoencoder"] = pd.Series(
+        {z_dim: total / len(X_test) for z_dim, total in ae_totals.items()}
+    )
+    return curves
 
 
-def _result_rows(curves, z_dims, seconds, ae, data):
+def _result_rows(curves, seconds, pca, autoencoders, data):
     per = "sse_per_image" if data.unit == "images" else "sse_per_row"
     rows = []
-    for z_dim in z_dims:
+    for z_dim, ae in autoencoders.items():
         for method in ("PCA", "autoencoder"):
             mse = float(curves.loc[z_dim, method])
+            fitted = method == "autoencoder"
             rows.append(
                 {
                     "method": method,
@@ -631,16 +661,19 @@ def _result_rows(curves, z_dims, seconds, ae, data):
                     "mse": mse,
                     per: mse * data.n_features,
                     "compression": data.n_features / z_dim,
-                    "fit_seconds": seconds[method],
-                    "epochs": ae.n_iter_ if method == "autoencoder" else None,
-                    "stopped": _how_it_stopped(ae) if method == "autoencoder" else "",
+                    "fit_seconds": seconds[z_dim if fitted else "PCA"],
+                    "epochs": ae.n_iter_ if fitted else None,
+                    "best_epoch": ae.best_epoch_ if fitted else None,
+                    "stopped": _how_it_stopped(ae) if fitted else "",
                 }
             )
     return rows
 
 
 def _how_it_stopped(estimator):
-    """ "early" or "epoch cap" for an autoencoder."""
+    """How an autoencoder's training ended: "kept PCA", "epoch cap" or "early"."""
+    if estimator.n_pca_codes_ == estimator.z_dim_:
+        return "kept PCA"
     return "epoch cap" if estimator.n_iter_ >= estimator.max_epochs_ else "early"
 
 
@@ -662,7 +695,10 @@ def _table(results, data):
             for column, form in formats.items()
             if column in results
         },
-        epochs=results["epochs"].map(lambda e: "" if pd.isna(e) else int(e)),
+        **{
+            column: results[column].map(lambda e: "" if pd.isna(e) else int(e))
+            for column in ("epochs", "best_epoch")
+        },
     )
     if data.unit == "images":
         title = f"Test reconstruction error on {len(data.X_test)} {data.name} images"
@@ -674,36 +710,58 @@ def _table(results, data):
     return f"\n{title}\n{table.to_string(index=False)}\n"
 
 
+# Test errors within this ratio of each other tie: the verdict names no winner.
+TIE = 1.005
+
+
 def verdict(results, name, n_test, unit="images"):
     """One line: who reconstructs the test data better, by how much, at each z_dim.
 
-    It also says which autoencoders stopped at the epoch cap rather than by
-    early stopping (those might improve with a larger ``--epochs``).
+    Errors within half a percent of each other tie. The line also says
+    where training kept the PCA start (it found nothing to improve on), and
+    which autoencoders were still improving when they reached the epoch cap
+    (a larger ``--epochs`` may lower their error).
     """
     mse = results.pivot(index="z_dim", columns="method", values="mse")
     ratios = mse["PCA"] / mse["autoencoder"]
+    winners = ratios.map(lambda r: "autoencoder" if r > TIE else "PCA" if r < 1 / TIE else "tie")
     parts = [
         f"{ratio:.2f}x lower error at z_dim={z}"
-        if ratio >= 1
+        if winner == "autoencoder"
         else f"PCA {1 / ratio:.2f}x lower at z_dim={z}"
-        for z, ratio in ratios.items()
+        if winner == "PCA"
+        else f"ties PCA at z_dim={z}"
+        for (z, ratio), winner in zip(ratios.items(), winners)
     ]
-    if (ratios >= 1).all():
+    if (winners == "autoencoder").all():
         head = "the autoencoder reconstructs better than PCA at every z_dim"
-    elif (ratios < 1).all():
+    elif (winners == "PCA").all():
         head = "PCA reconstructs better than the autoencoder at every z_dim"
+    elif (winners == "tie").all():
+        head = "the autoencoder ties PCA at every z_dim"
     else:
         head = "neither wins everywhere"
     line = f"Verdict on {n_test} held-out {name} {unit}: {head}: " + ", ".join(parts)
-    capped = results.loc[results["stopped"] == "epoch cap", "z_dim"].tolist()
-    if capped:
+    ae = results[results["method"] == "autoencoder"]
+    kept = ae.loc[ae["stopped"] == "kept PCA", "z_dim"].tolist()
+    if kept:
         line += (
-            "; the autoencoder at z_dim="
-            + ", ".join(map(str, capped))
-            + " stopped at the epoch cap, still improving (a larger --epochs "
-            "may lower its error)"
+            f"; at z_dim={_listed(kept)} the autoencoder kept the PCA start: "
+            "training did not improve on it"
+        )
+    improving = ae.loc[
+        (ae["stopped"] == "epoch cap") & (ae["best_epoch"] == ae["epochs"]), "z_dim"
+    ].tolist()
+    if improving:
+        line += (
+            f"; the autoencoder at z_dim={_listed(improving)} stopped at the epoch "
+            "cap, still improving (a larger --epochs may lower its error)"
         )
     return line + "."
+
+
+def _listed(values):
+    return ", ".join(map(str, values))
 
 
 # -- the downstream score ------------------------------------------------------------
@@ -734,7 +792,7 @@ def _label_kind(y):
     return "classification", f"classification: {n:,} class{'' if n == 1 else 'es'}"
 
 
-def _downstream(data, pca, ae, z_dims, random_state):
+def _downstream(data, pca, autoencoders, random_state):
     """Cross-validated accuracy (or R^2) of a simple model on each method's codes.
 
     The codes of at most ``DOWNSTREAM_ROWS`` rows of all the data (the
@@ -774,10 +832,11 @@ def _downstream(data, pca, ae, z_dims, random_state):
         pipe = make_pipeline(StandardScaler(), model)
         return float(cross_val_score(pipe, features, y, cv=cv).mean())
 
-    codes = {"PCA": pca.transform(X), "autoencoder": ae.transform(X)}
-    scores = {
-        (method, z): score(codes[method][:, :z]) for method in codes for z in z_dims
-    }
+    pca_codes = pca.transform(X)
+    scores = {}
+    for z, ae in autoencoders.items():
+        scores["PCA", z] = score(pca_codes[:, :z])
+        scores["autoencoder", z] = score(ae.transform(X))
     simple = type(model).__name__
     line = (
         f"Downstream ({kind}): {folds}-fold {name} of {simple} on the codes of "
@@ -806,26 +865,34 @@ def _first_components(pca, k):
     return prefix
 
 
-def _figures(pca, ae, data, curves, z_dims, plotting):
-    """The figures of one PCA and one nested autoencoder."""
-    smallest = min(z_dims)
+def _figures(pca, autoencoders, data, curves, plotting):
+    """The figures of PCA and the autoencoders, one per size."""
+    import matplotlib.pyplot as plt
+
+    smallest = min(autoencoders)
     curve_rows = [
         {"method": method, "z_dim": k, "mse": mse}
         for method in curves.columns
-        for k, mse in curves[method].items()
+        for k, mse in curves[method].dropna().items()
     ]
+    training, axes = plt.subplots(
+        1, len(autoencoders), figsize=(4.5 * len(autoencoders), 3.8), layout="constrained"
+    )
+    for ax, (z_dim, ae) in zip(np.atleast_1d(axes), autoencoders.items()):
+        plotting.plot_history(ae, ax=ax)
+        ax.set_title(f"z_dim={z_dim}")
     figures = {
         "error_vs_z.png": plotting.plot_error_vs_z(curve_rows),
-        "training_curves.png": plotting.plot_history(ae),
+        "training_curves.png": training,
         f"latent_scatter_z{smallest}.png": _scatter(
-            _first_components(pca, smallest), ae.truncate(smallest), data, plotting
+            _first_components(pca, smallest), autoencoders[smallest], data, plotting
         ),
     }
     if data.shown_as is None:
         return figures
-    nearest_10 = min(z_dims, key=lambda z: abs(z - 10))
+    nearest_10 = min(autoencoders, key=lambda z: abs(z - 10))
     for method, model in (
-        ("autoencoder", ae.truncate(nearest_10)),
+        ("autoencoder", autoencoders[nearest_10]),
         ("pca", _first_components(pca, nearest_10)),
     ):
         figures[f"reconstructions_{method}_z{nearest_10}.png"] = (
@@ -833,7 +900,7 @@ def _figures(pca, ae, data, curves, z_dims, plotting):
         )
     if smallest >= 2:
         figures[f"latent_grid_z{smallest}.png"] = plotting.plot_latent_grid(
-            ae.truncate(smallest), data.X_test, image_shape=data.shown_as
+            autoencoders[smallest], data.X_test, image_shape=data.shown_as
         )
     return figures
 
@@ -853,7 +920,7 @@ def _scatter(pca, ae, data, plotting):
         cmap = "tab10" if len(y.categories) <= 10 else "tab20"
     for ax, (method, model) in zip(axes, (("PCA", pca), ("autoencoder", ae))):
         plotting.plot_latent_scatter(model, data.X_test, y, ax=ax, cmap=cmap)
-        k = model.n_components_ if method == "PCA" else model.z_dim_
+        k = model.n_components_
         ax.set_title(f"{method}: the first {k} codes of test {data.unit}")
     for bar in fig.axes[2:]:
         bar.set_ylabel(data.label or "label")
@@ -879,10 +946,10 @@ def _write_codes(ae, data, path):
     if path.suffix.lower() == ".npy":
         np.save(path, codes)
         return path
-    columns = [f"z{k}" for k in range(1, codes.shape[1] + 1)]
-    frame = pd.DataFrame(codes, index=data.index, columns=columns)
+    frame = pd.DataFrame(codes, index=data.index, columns=ae.get_feature_names_out())
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path)
+        # Nine significant digits give back every float32 exactly.
+        frame.to_csv(path, float_format="%.9g")
     else:
         frame.to_parquet(path)
     return path
@@ -895,8 +962,15 @@ def _save_model(ae, data, path):
 
     # The progress lines were the command's; the saved model prints nothing.
     model = ae.set_params(callbacks=None)
-    if data.split is not None and data.split.scaler is not None:
-        model = make_pipeline(data.split.scaler, ae)
+    scaler = None if data.split is None else data.split.scaler
+    if scaler is not None and hasattr(scaler, "feature_names_in_"):
+        # The autoencoder was fitted on the scaler's output, whose columns
+        # bear the table's names: the saved pipeline passes them on, so that
+        # it takes a DataFrame whatever its output setting, without warnings.
+        ae.feature_names_in_ = scaler.get_feature_names_out()
+        scaler.set_output(transform="pandas")
+    if scaler is not None:
+        model = make_pipeline(scaler, ae)
     path.parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path)
     return path

@@ -34,12 +34,12 @@ def test_compare_on_digits_writes_table_verdict_csv_and_figures(tmp_path, capsys
     )
     assert status == 0
     printed = capsys.readouterr().out
-    # In a log (not a terminal), the first epoch's line, then one every 10 s
-    # at most: a few lines for the one fit, not one per epoch.
-    progress = [line for line in printed.splitlines() if "autoencoder epoch" in line]
-    assert progress[0].startswith("autoencoder epoch 1/30:")
-    assert "left for this model" in progress[0]
-    assert "serve every z_dim from 1 to 3" in printed
+    # In a log (not a terminal), each fit's first epoch's line, then one
+    # every 10 s at most: a few lines per fit, not one per epoch.
+    progress = [line for line in printed.splitlines() if line.endswith(" s so far)")]
+    assert progress[0].startswith("autoencoder z_dim=2 epoch 1/30:")
+    assert "left" not in printed  # no line guesses the time left
+    assert "an autoencoder for each z_dim, fitted alone" in printed
     assert "Test reconstruction error on 540 digits images" in printed
     results = pd.read_csv(out / "results.csv")
     assert list(results["method"]) == ["PCA", "autoencoder"] * 2
@@ -55,8 +55,8 @@ def test_compare_on_digits_writes_table_verdict_csv_and_figures(tmp_path, capsys
     verdict = next(line for line in printed.splitlines() if line.startswith("Verdict"))
     assert "the autoencoder reconstructs better than PCA at every z_dim" in verdict
     assert "x lower error at z_dim=2" in verdict
-    fit_seconds = results["fit_seconds"].max()
-    assert len(progress) <= 2 + fit_seconds / 10
+    fit_seconds = results.loc[results["method"] == "autoencoder", "fit_seconds"].sum()
+    assert len(progress) <= 2 * 2 + fit_seconds / 10  # two fits
 
 
 def test_verdict_says_who_wins_and_which_fits_hit_the_cap():
@@ -64,17 +64,41 @@ def test_verdict_says_who_wins_and_which_fits_hit_the_cap():
 
     results = pd.DataFrame(
         {
-            "method": ["PCA", "autoencoder", "PCA", "autoencoder"],
-            "z_dim": [2, 2, 30, 30],
-            "mse": [0.05, 0.025, 0.003, 0.006],
-            "stopped": ["", "early", "", "epoch cap"],
+            "method": ["PCA", "autoencoder"] * 3,
+            "z_dim": [2, 2, 10, 10, 30, 30],
+            "mse": [0.05, 0.025, 0.01, 0.0100, 0.003, 0.006],
+            "epochs": [None, 12, None, 30, None, 30],
+            "best_epoch": [None, 2, None, 25, None, 30],
+            "stopped": ["", "early", "", "epoch cap", "", "epoch cap"],
         }
     )
     line = verdict(results, "digits", 540)
     assert line.startswith("Verdict on 540 held-out digits images: neither wins")
     assert "2.00x lower error at z_dim=2" in line
+    assert "ties PCA at z_dim=10" in line  # equal errors: no winner, no 1.00x
     assert "PCA 2.00x lower at z_dim=30" in line
-    assert "z_dim=30 stopped at the epoch cap" in line
+    # at the cap, but past its best (kept epoch 25 of 30): not still improving
+    assert "the autoencoder at z_dim=30 stopped at the epoch cap, still improving" in line
+    assert "z_dim=10 stopped" not in line and "z_dim=30, " not in line
+
+
+def test_verdict_says_where_training_kept_the_pca_start():
+    from skae.cli import verdict
+
+    results = pd.DataFrame(
+        {
+            "method": ["PCA", "autoencoder"],
+            "z_dim": [2, 2],
+            "mse": [0.05, 0.05],
+            "epochs": [None, 3],
+            "best_epoch": [None, 0],
+            "stopped": ["", "kept PCA"],
+        }
+    )
+    line = verdict(results, "random images", 30)
+    assert "the autoencoder ties PCA at every z_dim: ties PCA at z_dim=2" in line
+    assert "at z_dim=2 the autoencoder kept the PCA start: training did not improve" in line
+    assert "epoch cap" not in line
 
 
 def test_no_arguments_compares_digits_at_sizes_that_suit_them(
@@ -210,11 +234,14 @@ def test_version_and_help_show_every_default():
         ("--random-state", "(default: 0)"),
         ("--columns", "(default: every numeric column but the label's)"),
         ("--missing", "(default: drop)"),
+        ("--sep", "(default: found in its first lines, among , ; tab |)"),
     ]:
         assert option in help_text and default in help_text
     for option in ("--data", "--drop", "--label", "--image-size", "--save-model"):
         assert option in help_text
-    assert help_text.count("(default") == 8
+    assert help_text.count("(default") == 9
+    # the description as argparse prints it: one per cent sign, not two
+    assert "on a 70% training split" in help_text and "%%" not in help_text
 
 
 def test_the_command_prints_no_tensorflow_lines_or_warnings(tmp_path):
@@ -255,6 +282,7 @@ def test_a_bare_compare_takes_the_documented_defaults():
         "drop": None,
         "label": None,
         "missing": "drop",
+        "sep": None,
         "image_size": None,
         "z_dim": None,
         "epochs": None,
@@ -351,7 +379,7 @@ def test_version_help_and_no_command_in_process(capsys):
     ]:
         assert shown in help_text
     # Each default once, and none for a flag or an option without one.
-    assert help_text.count("(default") == 8
+    assert help_text.count("(default") == 9
     assert "(default: False)" not in help_text and "(default: None)" not in help_text
 
 

@@ -1,6 +1,8 @@
 """skae compare --data: every format against the same comparison written in
 Python, the bad inputs, the saved model and its codes, the reading rules."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,31 +41,28 @@ def digit_images(digits):
 
 
 def python_comparison(X, image_shape=None, standardise=True):
-    """What ``skae compare`` computes, in Python: the test MSE of the first k
-    codes of one PCA and one nested autoencoder, for each k in Z_DIMS."""
+    """What ``skae compare`` computes, in Python: the test MSE of PCA's first k
+    components and of a plain autoencoder of size k, for each k in Z_DIMS."""
     from sklearn.decomposition import PCA
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
     from skae import AutoencoderTransformer
-    from skae.metrics import reconstruction_error_curve
+    from skae.metrics import reconstruction_error, reconstruction_error_curve
 
     X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
     if standardise:
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    largest = max(Z_DIMS)
-    models = {
-        "PCA": PCA(largest, random_state=0),
-        "autoencoder": AutoencoderTransformer(
-            largest, nested=True, image_shape=image_shape, epochs=EPOCHS, random_state=0
-        ),
-    }
-    return {
-        (method, k): reconstruction_error_curve(model.fit(X_train), X_test)[k - 1]
-        for method, model in models.items()
-        for k in Z_DIMS
-    }
+    pca = reconstruction_error_curve(PCA(max(Z_DIMS), random_state=0).fit(X_train), X_test)
+    expected = {}
+    for k in Z_DIMS:
+        ae = AutoencoderTransformer(
+            k, image_shape=image_shape, epochs=EPOCHS, random_state=0
+        ).fit(X_train)
+        expected["PCA", k] = pca[k - 1]
+        expected["autoencoder", k] = reconstruction_error(ae, X_test)
+    return expected
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +123,12 @@ def test_csv_with_a_header_a_text_column_and_a_label(
         "--save-model",
         "model.skops",
     )
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert_as_in_python(results, table_comparison)
-    assert "skipped 1 column that is not numeric: cultivar" in printed
+    assert "skae: warning: skipped 1 column that is not numeric: cultivar" in (
+        captured.err
+    )
     assert "label: target (classification: 3 classes)" in printed
     assert "features standardised with the training rows' mean" in printed
     assert "5-fold accuracy of LogisticRegression on the codes of 178 rows" in printed
@@ -147,12 +149,29 @@ def test_csv_with_a_header_a_text_column_and_a_label(
     model = skae.load_model(out / "model.skops")
     features = wine[0].drop(columns="target").astype(np.float32)
     np.testing.assert_array_equal(model.transform(features), codes.to_numpy(np.float32))
+    # and as pandas output, with the same names, without a feature-name warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = model.set_output(transform="pandas").transform(features)
+    assert list(frame.columns) == ["z1", "z2", "z3"]
+    np.testing.assert_array_equal(frame.to_numpy(), codes.to_numpy(np.float32))
 
 
-def test_tsv(tmp_path, wine, table_comparison):
+def test_tsv_whose_skipped_column_is_said_even_when_quiet(
+    tmp_path, wine, table_comparison, capsys
+):
     path = tmp_path / "wine.tsv"
-    wine[0].drop(columns="target").to_csv(path, sep="\t", index=False)
-    assert_as_in_python(compare(tmp_path, path)[0], table_comparison)
+    with_text_and_label(wine[0]).drop(columns="target").to_csv(
+        path, sep="\t", index=False
+    )
+    assert_as_in_python(compare(tmp_path, path, "--quiet")[0], table_comparison)
+    captured = capsys.readouterr()
+    # --quiet silences the notes, never what changed the user's data
+    assert "read 178 rows" not in captured.out
+    assert (
+        "skae: warning: skipped 1 column that is not numeric: cultivar"
+        in captured.err.splitlines()
+    )
 
 
 def test_parquet_with_its_index(tmp_path, wine, table_comparison):
@@ -269,13 +288,13 @@ def test_a_terminal_gets_one_line_per_fit_in_place(tmp_path, wine, capsys, monke
     )
     assert status == 0
     printed = capsys.readouterr().out
-    (fit,) = [line for line in printed.split("\n") if "autoencoder epoch" in line]
-    assert fit.startswith("\rautoencoder epoch 1/3:")
-    # The line that stays says what training did, not the time that was left.
+    (fit,) = [line for line in printed.split("\n") if "z_dim=2 epoch" in line]
+    assert fit.startswith("\rautoencoder z_dim=2 epoch 1/3:")
+    # The line that stays says what training did.
     summary = fit.split("\r")[-1]
-    assert summary.startswith("autoencoder 3 epochs in ") and "val_loss" in summary
-    assert "left" not in summary
-    assert "\rautoencoder epoch 3/3:" in fit
+    assert summary.startswith("autoencoder z_dim=2 3 epochs in ") and "val_loss" in summary
+    assert "left" not in fit  # no line guesses the time left
+    assert "\rautoencoder z_dim=2 epoch 3/3:" in fit
     # proline is numeric with many values: R^2 of Ridge
     assert "label: proline (regression: numeric, " in printed
     assert "R^2 of Ridge" in printed
@@ -290,7 +309,7 @@ def test_progress_as_the_output_allows(options, kind, every):
     from skae.cli import _parser, _progress
 
     args = _parser().parse_args(["compare", *options])
-    callbacks = _progress(args, print)
+    callbacks = _progress(args, print, "autoencoder z_dim=2 ")
     if kind is None:
         assert callbacks == []
         return
@@ -353,6 +372,13 @@ def _numbers_then_text(tmp_path):
     return _write(tmp_path / "late.csv", lines)
 
 
+def _wine_with_semicolons_and_a_ragged_line(tmp_path):
+    # one line short of a field, so no separator splits every line alike
+    lines = _wine_csv(tmp_path).read_text().replace(",", ";").splitlines()
+    lines[3] = lines[3].rsplit(";", 1)[0]
+    return _write(tmp_path / "wine.csv", "\n".join(lines) + "\n")
+
+
 BAD = {
     "missing file": (lambda t: t / "nowhere.csv", [], "no such file or folder"),
     "unreadable npy": (_truncated_npy, [], "cut.npy cannot be read"),
@@ -413,7 +439,18 @@ BAD = {
         "unknown kind of file '.xlsx'",
     ),
     "one image": (lambda t: (_png(t / "a.png"), t / "a.png")[1], [], "give the folder"),
-    "text further down": (_numbers_then_text, [], "holds text further down"),
+    "text further down refused": (
+        _numbers_then_text,
+        ["--missing", "error"],
+        "late.csv: b holds 'oops' in row 1500, which is not a number; "
+        "--missing drop reads such values as missing",
+    ),
+    "one column, fields split by another separator": (
+        _wine_with_semicolons_and_a_ragged_line,
+        [],
+        "wine.csv reads as one column ('alcohol;malic_acid;ash;alcalinity_of_ash...'):"
+        " its fields seem separated by ';'; give --sep ';'",
+    ),
     "ragged rows": (
         lambda t: _write(t / "r.csv", "a,b\n1,2\n1,2,3,4\n"),
         [],
@@ -492,10 +529,127 @@ def test_rows_with_missing_values_are_dropped_and_counted(tmp_path):
     text = "a,b,y\n" + "1,2,x\n" * 10 + "1,,x\n" + "1,2,\n" + "1,inf,x\n"
     data = read(_write(tmp_path / "m.csv", text), label="y")
     assert len(data.X) == 10 and list(data.index) == list(range(10))
-    assert (
+    # a warning, which --quiet prints too; not also a note
+    assert data.warnings == [
         "dropped 3 rows with a missing value (1 of them in the label only); "
-        "--missing error refuses them instead" in data.notes
+        "--missing error refuses them instead"
+    ]
+    assert not any(note.startswith("dropped") for note in data.notes)
+
+
+def _wine_with_values_that_are_not_numbers(tmp_path, wine):
+    frame = wine[0].astype(object)
+    frame.loc[5, "alcohol"] = "13,2"  # a decimal comma, quoted in the CSV
+    frame.loc[[7, 90], "ash"] = "?"
+    frame.to_csv(tmp_path / "wine.csv", index=False)
+    return tmp_path / "wine.csv"
+
+
+def test_a_value_that_is_not_a_number_is_missing_in_its_numeric_column(
+    tmp_path, wine
+):
+    data = read(_wine_with_values_that_are_not_numbers(tmp_path, wine), label="target")
+    assert data.feature_names == list(wine[0].columns[:-1])
+    assert len(data.X) == 175 and not {5, 7, 90} & set(data.index)
+    np.testing.assert_array_equal(data.X, np.delete(wine[1], [5, 7, 90], axis=0))
+    assert data.warnings == [
+        "alcohol: 1 value is not a number ('13,2' in row 5), read as missing",
+        "ash: 2 values are not numbers ('?' in row 7, the first), read as missing",
+        "dropped 3 rows with a missing value; --missing error refuses them instead",
+    ]
+    assert not any("not numeric" in note for note in data.notes)
+
+
+def test_a_value_that_is_not_a_number_is_refused_by_its_column_row_and_value(
+    tmp_path, wine
+):
+    path = _wine_with_values_that_are_not_numbers(tmp_path, wine)
+    with pytest.raises(DataError) as refused:
+        read(path, missing="error")
+    assert str(refused.value) == (
+        "wine.csv: alcohol holds '13,2' in row 5, which is not a number (3 such "
+        "values in all); --missing drop reads such values as missing and leaves "
+        "their rows out"
     )
+
+
+def test_text_further_down_a_numeric_column_is_missing_too(tmp_path):
+    data = read(_numbers_then_text(tmp_path))
+    assert data.X.shape == (1520, 2) and 1500 not in data.index
+    assert data.warnings == [
+        "b: 1 value is not a number ('oops' in row 1500), read as missing",
+        "dropped 1 row with a missing value; --missing error refuses them instead",
+    ]
+
+
+def test_a_text_column_is_numeric_when_more_than_half_its_values_are_numbers(
+    tmp_path,
+):
+    text = "a,most,half,y\n" + "".join(
+        f"{i},{i if i % 4 else '?'},{i if i % 2 else 'n.a.'},{i % 3 or 'x'}\n"
+        for i in range(1, 21)
+    )
+    data = read(_write(tmp_path / "t.csv", text), label="y")
+    # half of the values of "half" are numbers: not most, so it is text
+    assert data.feature_names == ["a", "most"] and len(data.X) == 10
+    assert data.warnings == [
+        "skipped 1 column that is not numeric: half",
+        "most: 5 values are not numbers ('?' in row 3, the first), read as missing",
+        # the label: most of its values are numbers too
+        "y: 6 values are not numbers ('x' in row 2, the first), read as missing",
+        "dropped 10 rows with a missing value (5 of them in the label only); "
+        "--missing error refuses them instead",
+    ]
+    assert set(data.y) == {1.0, 2.0}
+
+
+def test_a_parquet_text_column_stays_text(tmp_path):
+    numbers_as_text = [str(i) for i in range(11)] + ["?"]
+    frame = pd.DataFrame({"a": np.arange(12.0), "b": np.ones(12), "s": numbers_as_text})
+    frame.to_parquet(tmp_path / "t.parquet")
+    data = read(tmp_path / "t.parquet")
+    assert data.feature_names == ["a", "b"] and len(data.X) == 12
+    assert data.warnings == ["skipped 1 column that is not numeric: s"]
+
+
+@pytest.mark.parametrize(
+    "suffix, sep, note",
+    [
+        (".csv", ";", ["fields separated by ';'"]),
+        (".csv", "|", ["fields separated by '|'"]),
+        (".csv", "\t", ["fields separated by '\\t'"]),
+        (".tsv", "\t", []),
+        (".tab", ",", ["fields separated by ','"]),
+    ],
+)
+def test_the_separator_is_found_in_the_first_lines(tmp_path, wine, suffix, sep, note):
+    path = tmp_path / f"wine{suffix}"
+    with_text_and_label(wine[0]).to_csv(path, sep=sep, index=False)
+    data = read(path, label="target")
+    assert data.feature_names == list(wine[0].columns[:-1])
+    np.testing.assert_array_equal(data.X, wine[1])
+    assert [n for n in data.notes if n.startswith("fields")] == note
+    # a separator given is taken as it is, without a note
+    data = read(path, label="target", sep=sep)
+    np.testing.assert_array_equal(data.X, wine[1])
+    assert not any(n.startswith("fields") for n in data.notes)
+
+
+def test_a_file_read_as_one_column_names_the_separator_it_seems_to_have(tmp_path):
+    path = _write(tmp_path / "t.csv", "a;b;c\n" + "1;2;3\n" * 12)
+    assert read(path).X.shape == (12, 3)
+    with pytest.raises(DataError) as refused:
+        read(path, sep=",")
+    assert str(refused.value) == (
+        "t.csv reads as one column ('a;b;c'): its fields seem separated by ';'; "
+        "give --sep ';'"
+    )
+    # a shell passes --sep '\t' as a backslash and a t
+    path = _write(tmp_path / "t.tsv", "a\tb\n" + "1\t2\n" * 12)
+    assert read(path, sep="\\t").X.shape == (12, 2)
+    np.save(tmp_path / "r.npy", np.ones((12, 3)))
+    with pytest.raises(DataError, match="--sep separates the fields of a text table"):
+        read(tmp_path / "r.npy", sep=";")
 
 
 def test_an_unnamed_first_column_is_the_index_and_a_numeric_header_is_none(tmp_path):
