@@ -2,7 +2,7 @@
 
 # The names skops records for skae's objects: the public paths, which stay
 # where they are whatever moves inside the package.
-TRUSTED_TYPES = ["skae.AutoencoderTransformer"]
+TRUSTED_TYPES = ["skae.AutoencoderOutlierDetector", "skae.AutoencoderTransformer"]
 
 
 def load_model(file):

@@ -1,0 +1,264 @@
+"""AutoencoderOutlierDetector: an autoencoder behind scikit-learn's outlier-detector contract."""
+
+from numbers import Real
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ._autoencoder import AutoencoderTransformer
+from ._sklearn_private import Interval, StrOptions, _fit_context
+
+# How far above the third quartile of the training scores "auto" draws the
+# line, in interquartile ranges: Tukey's fence, the whisker of a box plot.
+_TUKEY = 1.5
+# Added to each feature's typical training error before dividing by it, as
+# a share of the mean over features: a pixel that the training images never
+# get wrong (a corner) does not make any error there infinitely unusual.
+_ERROR_FLOOR = 0.01
+
+
+class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+    """Flag unusual samples: those an autoencoder of the training data
+    reconstructs worst, or codes far from the training codes.
+
+    A drop-in for scikit-learn's outlier detectors
+    (:class:`~sklearn.ensemble.IsolationForest`,
+    :class:`~sklearn.neighbors.LocalOutlierFactor` with ``novelty=True``):
+    ``fit`` on data that is mostly normal, then ``predict`` gives +1 for
+    inliers and -1 for outliers, ``decision_function`` is negative for
+    outliers, and ``score_samples`` is lower the more unusual a sample is.
+    The autoencoder is an :class:`~skae.AutoencoderTransformer`, with every
+    setting of its own (``z_dim``, ``architecture``, ``noise``, the PCA
+    start, ``random_state``...), searchable as ``autoencoder__z_dim``.
+
+    Parameters
+    ----------
+    autoencoder : AutoencoderTransformer or None, default=None
+        The autoencoder to fit (a clone of it; this one stays unfitted).
+        None fits ``AutoencoderTransformer()`` with its defaults.
+
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        The share of the training samples to flag as outliers: ``offset_``
+        is the score below which that share of them lie. ``"auto"`` flags
+        the training samples whose anomaly score lies beyond Tukey's fence
+        (the third quartile plus 1.5 interquartile ranges: a box plot's
+        outliers), however many they are.
+
+    anomaly_score : {"standardized", "reconstruction", "latent", "combined"}, \
+            default="standardized"
+        What makes a sample unusual:
+
+        - ``"reconstruction"``: its mean squared reconstruction error;
+        - ``"standardized"``: its squared error at each feature divided by
+          the typical (mean) squared error of the training samples there,
+          then averaged: an error where the autoencoder is usually exact
+          counts more than one where it always errs (measured the stronger
+          score on MNIST, ``benchmarks/results/outliers.md``);
+        - ``"latent"``: the Mahalanobis distance of its code from the
+          training codes (a Gaussian fitted to them);
+        - ``"combined"``: the standardized error and the latent distance,
+          each divided by its median over the training samples, added.
+
+    Attributes
+    ----------
+    autoencoder_ : AutoencoderTransformer
+        The fitted autoencoder.
+
+    offset_ : float
+        ``decision_function`` is ``score_samples - offset_``: negative for
+        the samples ``predict`` flags.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features seen during ``fit``, when ``X`` has string
+        column names.
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : Isolates samples by random splits.
+    sklearn.neighbors.LocalOutlierFactor : Compares local densities.
+    AutoencoderTransformer.score_samples : The reconstruction error alone.
+
+    Notes
+    -----
+    ``fit`` is all or nothing, as the autoencoder's is: a fit that fails
+    leaves an earlier fitted detector as it was.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import AutoencoderOutlierDetector, AutoencoderTransformer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> detector = AutoencoderOutlierDetector(
+    ...     AutoencoderTransformer(z_dim=4, epochs=20, random_state=0), contamination=0.05
+    ... ).fit(X[y < 5] / 16)  # digits 0 to 4: the normal ones
+    >>> round(float(np.mean(detector.predict(X[y < 5] / 16) == -1)), 2)  # of the training rows
+    0.05
+    >>> noise = np.random.default_rng(0).random((5, 64))
+    >>> detector.predict(noise)  # nothing like a digit
+    array([-1, -1, -1, -1, -1])
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "autoencoder": [AutoencoderTransformer, None],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "anomaly_score": [
+            StrOptions({"standardized", "reconstruction", "latent", "combined"})
+        ],
+    }
+
+    def __init__(
+        self, autoencoder=None, *, contamination="auto", anomaly_score="standardized"
+    ):
+        self.autoencoder = autoencoder
+        self.contamination = contamination
+        self.anomaly_score = anomaly_score
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to ``X``, then set ``offset_`` from its scores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+            Training data, mostly normal.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AutoencoderOutlierDetector
+        """
+        autoencoder = clone(
+            AutoencoderTransformer() if self.autoencoder is None else self.autoencoder
+        )
+        autoencoder.fit(X)
+        X_model = autoencoder._check_fitted_X(X)
+        errors = np.zeros(X_model[0].size)  # each feature's total squared error
+        codes = []
+        for part in _chunks(autoencoder, X_model):
+            errors += _squared_errors(autoencoder, part).sum(axis=0)
+            codes.append(autoencoder._encode(part))
+        codes = np.concatenate(codes)
+        typical = errors / len(X_model)
+        reference = {
+            "feature_scale": typical + _ERROR_FLOOR * typical.mean() + 1e-300,
+            "code_mean": codes.mean(axis=0),
+            "code_precision": np.linalg.pinv(np.atleast_2d(np.cov(codes, rowvar=False))),
+            "medians": np.ones(2),
+        }
+        if self.anomaly_score == "combined":
+            parts = _parts(autoencoder, X_model, reference)
+            reference["medians"] = np.median(parts, axis=1)
+        scores = -_anomaly(self.anomaly_score, autoencoder, X_model, reference)
+        # All at once, once everything above has worked.
+        self.__dict__.pop("feature_names_in_", None)
+        self.autoencoder_ = autoencoder
+        self._kind, self._reference = self.anomaly_score, reference
+        self.offset_ = _offset(scores, self.contamination)
+        self.n_features_in_ = autoencoder.n_features_in_
+        if hasattr(autoencoder, "feature_names_in_"):
+            self.feature_names_in_ = autoencoder.feature_names_in_
+        return self
+
+    def score_samples(self, X):
+        """How normal each sample is: minus its anomaly score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The lower, the more unusual.
+        """
+        check_is_fitted(self)
+        X_model = self.autoencoder_._check_fitted_X(X)
+        return -_anomaly(self._kind, self.autoencoder_, X_model, self._reference)
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """+1 for inliers, -1 for outliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or image stack
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def _chunks(autoencoder, X_model):
+    """``X_model`` a few batches at a time: the memory of one chunk's
+    reconstructions, whatever the size of X."""
+    chunk = 8 * autoencoder.batch_size_
+    for first in range(0, len(X_model), chunk):
+        yield X_model[first : first + chunk]
+
+
+def _squared_errors(autoencoder, X_model):
+    """Each sample's squared reconstruction error at each feature, (n, n_features)."""
+    flat = np.asarray(X_model, dtype=np.float64).reshape(len(X_model), -1)
+    return (flat - autoencoder._decode(autoencoder._encode(X_model))) ** 2
+
+
+def _anomaly(kind, autoencoder, X_model, reference):
+    """Each sample's anomaly score of ``kind``: the higher, the more unusual."""
+    if kind in ("reconstruction", "standardized"):
+        scale = 1.0 if kind == "reconstruction" else reference["feature_scale"]
+        return np.concatenate(
+            [
+                (_squared_errors(autoencoder, part) / scale).mean(axis=1)
+                for part in _chunks(autoencoder, X_model)
+            ]
+        )
+    parts = _parts(autoencoder, X_model, reference)
+    if kind == "latent":
+        return parts[1]
+    return (parts / reference["medians"][:, None]).sum(axis=0)
+
+
+def _parts(autoencoder, X_model, reference):
+    """Each sample's standardized error and its code's squared Mahalanobis
+    distance from the training codes, ``(2, n)``."""
+    parts = []
+    for part in _chunks(autoencoder, X_model):
+        error = (_squared_errors(autoencoder, part) / reference["feature_scale"]).mean(axis=1)
+        centred = autoencoder._encode(part) - reference["code_mean"]
+        distance = np.einsum("ij,jk,ik->i", centred, reference["code_precision"], centred)
+        parts.append(np.stack([error, distance]))
+    return np.concatenate(parts, axis=1)
+
+
+def _offset(scores, contamination):
+    """The score below which training samples are flagged."""
+    if contamination == "auto":
+        low, high = np.percentile(-scores, [25, 75])
+        return -(high + _TUKEY * (high - low))
+    return float(np.percentile(scores, 100 * contamination))
