@@ -21,6 +21,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 # The doctests read MNIST from the data folder beside the checkout.
 os.environ.setdefault("SKAE_DATA_HOME", str(MNIST.parent))
+# CI's wheel run tests an installed skae: one imported from this checkout
+# would test the checkout instead, unseen.
+if os.environ.get("SKAE_TEST_INSTALLED"):
+    import skae
+
+    if Path(skae.__file__).resolve().is_relative_to(ROOT):
+        raise RuntimeError(
+            f"SKAE_TEST_INSTALLED is set, but skae was imported from the checkout "
+            f"({skae.__file__}): run pytest outside the checkout's import path"
+        )
 # pytest-xdist's workers share the cores as loky's do: each takes its
 # share of the threads, which skae passes on to TensorFlow and PyTorch.
 # PyTorch's idle threads spin, so workers that each use every core slow one

@@ -6,12 +6,14 @@ Measures in one process, on the 60,000 training and 10,000 test images:
 the reference tutorial's epoch (the unit of time, as in run_all.py); one
 ``AutoencoderTransformer(30, nested=True, random_state=0)`` default fit and
 the test MSE of its first k codes for every k from 1 to 30; a plain default
-fit at each z_dim in {2, 5, 10, 20, 30} (the one at 30 twice, before and
-after the others, so that the time ratio is between neighbours); PCA at
-every k; and ``skae compare --dataset mnist`` end to end, in a fresh
-interpreter. Writes ``nested.json`` and ``nested.md`` into ``--out``.
-``--quick`` runs on 1,000 training and 500 test images, two epochs a fit.
-Run nothing else on the machine meanwhile.
+fit at each z_dim in {2, 5, 10, 20, 30} (the one at 30 twice, just before
+and just after the nested fit, so that the time ratio is between
+neighbours); PCA at every k; then the same nested and plain fits at twice
+and three times the default epoch budget, to see how the gap moves as
+training lengthens; and ``skae compare --dataset mnist`` end to end, in a
+fresh interpreter. Writes ``nested.json`` and ``nested.md`` into ``--out``.
+``--quick`` runs on 1,000 training and 500 test images, two epochs a fit,
+at the default budget alone. Run nothing else on the machine meanwhile.
 """
 
 import subprocess
@@ -29,6 +31,8 @@ from skae import AutoencoderTransformer
 from skae.metrics import reconstruction_error, reconstruction_error_curve
 
 SIZES = (2, 5, 10, 20, 30)
+# The longer budgets, in multiples of the default's epochs.
+LONGER = (2, 3)
 
 
 def default_fit(images, X_test, z_dim, epochs, **params):
@@ -40,11 +44,13 @@ def default_fit(images, X_test, z_dim, epochs, **params):
         "params": params,
         "fit_s": seconds,
         "epochs": model.n_iter_,
+        "max_epochs": model.max_epochs_,
         "best_epoch": model.best_epoch_,
+        "n_pca_codes": model.n_pca_codes_,
         "compute_dtype": model.compute_dtype_,
         "test_mse": [float(e) for e in _errors(model, X_test)],
     }
-    if model.explained_variance_ratio_ is not None:
+    if hasattr(model, "explained_variance_ratio_"):
         row["explained_variance_ratio"] = model.explained_variance_ratio_.tolist()
     print({k: v for k, v in row.items() if k != "explained_variance_ratio"}, flush=True)
     return row
@@ -52,16 +58,19 @@ def default_fit(images, X_test, z_dim, epochs, **params):
 
 def _errors(model, X_test):
     """The test MSE of every prefix (nested), or of the whole code (plain)."""
-    if model.explained_variance_ratio_ is not None:
+    if hasattr(model, "explained_variance_ratio_"):
         return reconstruction_error_curve(model, X_test)
     return [reconstruction_error(model, X_test)]
 
 
 def compare_command(data_home, quick):
-    """``skae compare --dataset mnist`` as a user runs it: seconds, exit status.
+    """``skae compare --dataset mnist`` as a user runs it: seconds, exit
+    status, verdict, and the autoencoder's test MSE at each z_dim it reports.
 
     ``--quick`` compares the digits instead, for one epoch.
     """
+    import pandas as pd
+
     command = [sys.executable, "-m", "skae", "compare", "--quiet"]
     if quick:
         command += ["--dataset", "digits", "--z-dim", "2", "--epochs", "1"]
@@ -73,13 +82,20 @@ def compare_command(data_home, quick):
             [*command, "--out", out], capture_output=True, text=True, check=False
         )
         seconds = time.perf_counter() - start
+        results = pd.read_csv(f"{out}/results.csv") if result.returncode == 0 else None
+    reported = {}
+    if results is not None:
+        ae = results[results["method"] == "autoencoder"]
+        reported = {str(row.z_dim): float(row.mse) for row in ae.itertuples()}
     return {
+        "dataset": "digits" if quick else "mnist",
         "seconds": seconds,
         "returncode": result.returncode,
         "verdict": next(
             (line for line in result.stdout.splitlines() if line.startswith("Verdict")),
             result.stderr[-500:],
         ),
+        "autoencoder_test_mse": reported,
     }
 
 
@@ -92,8 +108,8 @@ def main(argv=None):
     tutorial = tutorial_by_hand(X_train, X_test, epochs=2)
     first_plain = default_fit(images, X_test, 30, epochs)
     nested = default_fit(images, X_test, 30, epochs, nested=True)
-    plain = {z: default_fit(images, X_test, z, epochs) for z in SIZES[:-1]}
-    plain[30] = default_fit(images, X_test, 30, epochs)
+    plain = {30: default_fit(images, X_test, 30, epochs)}
+    plain.update({z: default_fit(images, X_test, z, epochs) for z in SIZES[:-1]})
     pca = reconstruction_error_curve(PCA(30).fit(X_train), X_test)
     report = {
         "machine": machine(),
@@ -101,11 +117,19 @@ def main(argv=None):
         "n_test": len(X_test),
         "tutorial_epoch_s": min(tutorial["epoch_s"]),
         "nested": nested,
-        "plain": {str(z): row for z, row in plain.items()},
+        "plain": {str(z): row for z, row in sorted(plain.items())},
         "first_plain_30": first_plain,
         "pca_test_mse": [float(e) for e in pca],
+        "longer": {},
         "compare": compare_command(args.data_home, args.quick),
     }
+    for times in () if args.quick else LONGER:
+        budget = times * first_plain["max_epochs"]
+        report["longer"][str(times)] = {
+            "epochs": budget,
+            "nested": default_fit(images, X_test, 30, budget, nested=True),
+            "plain": {str(z): default_fit(images, X_test, z, budget) for z in SIZES},
+        }
     write_results(args.out, "nested", report, markdown(report))
     return report
 
@@ -127,8 +151,8 @@ def markdown(report):
             ]
         )
     plain_30_s = np.mean([plain["30"]["fit_s"], report["first_plain_30"]["fit_s"]])
-    worst_k = int(np.argmax(np.divide(nested["test_mse"], pca))) + 1
-    compare = report["compare"]
+    ratios_to_pca = np.divide(nested["test_mse"], pca)
+    worst_k = int(np.argmax(ratios_to_pca)) + 1
     summary = [
         *summary_opening(
             report["machine"],
@@ -145,21 +169,33 @@ def markdown(report):
             f"- The nested fit took {nested['fit_s']:.0f} s "
             f"({nested['fit_s'] / unit:.1f} tutorial epochs; {nested['epochs']} epochs, "
             f"kept {nested['best_epoch']}), {nested['fit_s'] / plain_30_s:.2f}x a plain "
-            f"fit at 30 ({plain['30']['fit_s']:.0f} s and "
-            f"{report['first_plain_30']['fit_s']:.0f} s, one run before the nested "
-            "fit and one after the others)."
+            f"fit at 30 ({report['first_plain_30']['fit_s']:.0f} s just before it and "
+            f"{plain['30']['fit_s']:.0f} s just after)."
         ),
         (
-            f"- Worst ratio to PCA over every k from 1 to 30: "
-            f"{nested['test_mse'][worst_k - 1] / pca[worst_k - 1]:.3f} at k={worst_k}."
+            f"- Every k from 1 to 30 against PCA(k): worst {ratios_to_pca.max():.3f} at "
+            f"k={worst_k}; the first {nested['n_pca_codes']} codes fell back to PCA's "
+            "(`n_pca_codes_`)."
         ),
-        (
-            f"- `skae compare --dataset mnist` (z_dim 2, 10 and 30 from one nested "
-            f"fit): {compare['seconds']:.0f} s end to end, "
-            f"{compare['seconds'] / unit:.1f} tutorial epochs of {unit:.1f} s; exit "
-            f"status {compare['returncode']}."
-        ),
+        *_compare_lines(report, unit),
     ]
+    longer = report.get("longer", {})
+    if longer:
+        budget_rows = [_budget_row(1, plain, nested, report["first_plain_30"]["max_epochs"])]
+        budget_rows += [
+            _budget_row(times, run["plain"], run["nested"], run["epochs"])
+            for times, run in longer.items()
+        ]
+        summary += [
+            "",
+            "Longer training, the plain fits given the same budget: nested / plain "
+            "at each k.",
+            "",
+            *table(
+                "budget | epochs | k=2 | k=5 | k=10 | k=20 | k=30 | nested fit s",
+                budget_rows,
+            ),
+        ]
     curve = ["## Every k", "", *table(
         "k | PCA | nested prefix | share of the variance explained (validation)",
         [
@@ -171,6 +207,30 @@ def markdown(report):
         ],
     )]
     return results_page("One nested fit against a fit per latent size, on MNIST", summary, curve)
+
+
+def _budget_row(times, plain, nested, epochs):
+    ratios = [nested["test_mse"][z - 1] / plain[str(z)]["test_mse"][-1] for z in SIZES]
+    return [f"{times}x", epochs, *(f"{r:.3f}" for r in ratios), f"{nested['fit_s']:.0f}"]
+
+
+def _compare_lines(report, unit):
+    """What `skae compare --dataset mnist` reported, against the plain fits."""
+    compare, plain = report["compare"], report["plain"]
+    against = [
+        f"{mse / plain[z]['test_mse'][-1]:.3f}x at z_dim={z}"
+        for z, mse in compare["autoencoder_test_mse"].items()
+        if compare["dataset"] == "mnist"
+    ]
+    line = (
+        f"- `skae compare --dataset mnist` (a plain fit at each of z_dim 2, 10 and "
+        f"30): {compare['seconds']:.0f} s end to end, "
+        f"{compare['seconds'] / unit:.1f} tutorial epochs of {unit:.1f} s; exit "
+        f"status {compare['returncode']}"
+    )
+    if against:
+        line += "; its autoencoder's test error is the plain fit's " + ", ".join(against)
+    return [line + "."]
 
 
 if __name__ == "__main__":
