@@ -6,8 +6,8 @@ Clones this repository's HEAD into a temporary folder beside a copy of
 ``../shared``, then runs, timing each: the README's main-job command
 (install, then ``skae compare``), and ``.ci/run`` (a fresh install and the
 test suite, as the README says, then the other Keras backends' core tests,
-the documentation and the core tests at the dependency floors, as
-CONTRIBUTING.md says), splitting its time by the lines it prints. Writes
+the documentation, the release's wheel and sdist, and the core tests of the
+installed wheel at the dependency floors, as CONTRIBUTING.md says), splitting its time by the lines it prints. Writes
 ``ci_timings.json`` and ``ci_timings.md`` into ``--out``.
 
 The one test that compares CONTRIBUTING.md with the results files is left
@@ -117,7 +117,8 @@ PHASES = {
     "tests": "install and the test suite (TensorFlow)",
     "backends": "JAX and PyTorch installs and core tests",
     "docs": "documentation build (runs the gallery)",
-    "floors": "install at the dependency floors and core tests",
+    "release": "wheel and sdist built, twine check",
+    "floors": "the wheel installed at the dependency floors, main job and core tests",
 }
 
 # .ci/run's pytest runs, in the order it makes them.
@@ -125,7 +126,7 @@ PYTEST_RUNS = (
     "TensorFlow, whole suite",
     "JAX, core tests",
     "PyTorch, core tests",
-    "TensorFlow at the dependency floors, core tests",
+    "TensorFlow, the installed wheel at the dependency floors, core tests",
 )
 
 

@@ -31,8 +31,10 @@ if QUICK:
 # %%
 # One nested fit at z_dim=30
 # --------------------------
-# Each training image is reconstructed from a prefix of its code, of a size
-# drawn at random, with the decoder told which codes it has.
+# Each training image is reconstructed, in every step, from its whole code
+# and from a prefix of a size drawn at random, with the decoder told which
+# codes it has. Prefixes that do not beat PCA of their size on the
+# validation split decode as PCA does (``n_pca_codes_`` says how many).
 
 ae = AutoencoderTransformer(
     z_dim=30,
@@ -49,6 +51,7 @@ pca = PCA(30).fit(X_train)
 
 plot_error_vs_z(ae, X_test, pca=pca)
 plt.show()
+print(f"the first {ae.n_pca_codes_} codes kept as PCA's")
 
 # %%
 # The share of the variance, as PCA's

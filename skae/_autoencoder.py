@@ -53,12 +53,17 @@ class AutoencoderTransformer(TransformerMixin, BaseEstimator):
 
     nested : bool, default=False
         Train nested codes: every prefix of the code (its first k numbers)
-        is a good code of size k, as PCA's components are. Each training
-        sample is reconstructed from a prefix of its code, of a size drawn
-        at random, and the decoder is told which; one fit then gives the
-        whole error curve (``explained_variance_ratio_``), and
-        ``inverse_transform`` decodes the first k columns of the codes for
-        any k.
+        is a code of size k, as PCA's components are. In every step each
+        training sample is reconstructed from its whole code and from a
+        prefix of a size drawn at random, and the decoder is told which;
+        one fit then gives the whole error curve
+        (``explained_variance_ratio_``), and ``inverse_transform`` decodes
+        the first k columns of the codes for any k. A step costs about two
+        of a plain fit's decoder passes, and each prefix is a worse code
+        than a plain fit of its size (the user guide's *Choosing z_dim*
+        has the measurements). With the PCA start, no prefix decodes
+        worse than PCA's of its size on the validation split: the first
+        codes stay PCA's where needed (``n_pca_codes_``).
 
     image_shape : tuple of int, default=None
         ``(height, width)`` or ``(height, width, channels)``: the rows of a
@@ -686,6 +691,7 @@ class AutoencoderTransformer(TransformerMixin, BaseEstimator):
             replace(
                 state,
                 z_dim_=int(k),
+                n_pca_codes_=min(state.n_pca_codes_, int(k)),
                 explained_variance_ratio_=state.explained_variance_ratio_[:k],
                 training_codes_=None if codes is None else codes[:, :k],
             )

@@ -142,20 +142,19 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         errors = np.zeros(X_model[0].size)  # each feature's total squared error
         codes = []
         for part in _chunks(autoencoder, X_model):
-            errors += _squared_errors(autoencoder, part).sum(axis=0)
             codes.append(autoencoder._encode(part))
+            errors += _squared_errors(autoencoder, part, codes[-1]).sum(axis=0)
         codes = np.concatenate(codes)
         typical = errors / len(X_model)
+        # What every anomaly score needs of the training samples.
         reference = {
             "feature_scale": typical + _ERROR_FLOOR * typical.mean() + 1e-300,
             "code_mean": codes.mean(axis=0),
             "code_precision": np.linalg.pinv(np.atleast_2d(np.cov(codes, rowvar=False))),
-            "medians": np.ones(2),
         }
-        if self.anomaly_score == "combined":
-            parts = _parts(autoencoder, X_model, reference)
-            reference["medians"] = np.median(parts, axis=1)
-        scores = -_anomaly(self.anomaly_score, autoencoder, X_model, reference)
+        parts = _parts(autoencoder, X_model, reference)
+        reference["medians"] = np.median(parts, axis=1)
+        scores = -_anomaly(self.anomaly_score, parts, reference)
         # All at once, once everything above has worked.
         self.__dict__.pop("feature_names_in_", None)
         self.autoencoder_ = autoencoder
@@ -180,7 +179,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X_model = self.autoencoder_._check_fitted_X(X)
-        return -_anomaly(self._kind, self.autoencoder_, X_model, self._reference)
+        parts = _parts(self.autoencoder_, X_model, self._reference)
+        return -_anomaly(self._kind, parts, self._reference)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.
@@ -222,38 +222,37 @@ def _chunks(autoencoder, X_model):
         yield X_model[first : first + chunk]
 
 
-def _squared_errors(autoencoder, X_model):
+def _squared_errors(autoencoder, X_model, codes):
     """Each sample's squared reconstruction error at each feature, (n, n_features)."""
     flat = np.asarray(X_model, dtype=np.float64).reshape(len(X_model), -1)
-    return (flat - autoencoder._decode(autoencoder._encode(X_model))) ** 2
+    return (flat - autoencoder._decode(codes)) ** 2
 
 
-def _anomaly(kind, autoencoder, X_model, reference):
-    """Each sample's anomaly score of ``kind``: the higher, the more unusual."""
-    if kind in ("reconstruction", "standardized"):
-        scale = 1.0 if kind == "reconstruction" else reference["feature_scale"]
-        return np.concatenate(
-            [
-                (_squared_errors(autoencoder, part) / scale).mean(axis=1)
-                for part in _chunks(autoencoder, X_model)
-            ]
-        )
-    parts = _parts(autoencoder, X_model, reference)
-    if kind == "latent":
-        return parts[1]
-    return (parts / reference["medians"][:, None]).sum(axis=0)
+# The rows of _parts, by the anomaly score each is.
+_PARTS = {"reconstruction": 0, "standardized": 1, "latent": 2}
 
 
 def _parts(autoencoder, X_model, reference):
-    """Each sample's standardized error and its code's squared Mahalanobis
-    distance from the training codes, ``(2, n)``."""
+    """Each sample's mean squared error, its standardized error and its
+    code's squared Mahalanobis distance from the training codes, ``(3, n)``."""
     parts = []
     for part in _chunks(autoencoder, X_model):
-        error = (_squared_errors(autoencoder, part) / reference["feature_scale"]).mean(axis=1)
-        centred = autoencoder._encode(part) - reference["code_mean"]
+        codes = autoencoder._encode(part)
+        errors = _squared_errors(autoencoder, part, codes)
+        centred = codes - reference["code_mean"]
         distance = np.einsum("ij,jk,ik->i", centred, reference["code_precision"], centred)
-        parts.append(np.stack([error, distance]))
+        standardized = (errors / reference["feature_scale"]).mean(axis=1)
+        parts.append(np.stack([errors.mean(axis=1), standardized, distance]))
     return np.concatenate(parts, axis=1)
+
+
+def _anomaly(kind, parts, reference):
+    """Each sample's anomaly score of ``kind``, from its :func:`_parts`: the
+    higher, the more unusual."""
+    if kind in _PARTS:
+        return parts[_PARTS[kind]]
+    both = [_PARTS["standardized"], _PARTS["latent"]]  # "combined"
+    return (parts[both] / reference["medians"][both, None]).sum(axis=0)
 
 
 def _offset(scores, contamination):

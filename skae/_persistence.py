@@ -10,16 +10,17 @@ def load_model(file):
 
     skops rebuilds scikit-learn's own objects without being asked; any
     other type in the file must be trusted by name. This trusts
-    :class:`~skae.AutoencoderTransformer` and nothing else, so a file that
-    asks for more (a function, a class of someone else's) is refused: load
+    :class:`~skae.AutoencoderTransformer` and
+    :class:`~skae.AutoencoderOutlierDetector` and nothing else, so a file
+    that asks for more (a function, a class of someone else's) is refused: load
     it with ``skops.io.load(file, trusted=[...])`` after reading
     ``skops.io.get_untrusted_types(file=file)`` yourself.
 
     Parameters
     ----------
     file : str or path-like
-        A file written by ``skops.io.dump``: an AutoencoderTransformer, or
-        a Pipeline or search holding one.
+        A file written by ``skops.io.dump``: an AutoencoderTransformer or an
+        AutoencoderOutlierDetector, or a Pipeline or search holding one.
 
     Returns
     -------

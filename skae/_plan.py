@@ -130,6 +130,9 @@ class Nesting:
 
     probabilities: np.ndarray
     weights: np.ndarray
+    # The prefixes each row is decoded from in a step: the whole code, and
+    # one of a size drawn for it.
+    SLOTS = 2
 
     @classmethod
     def relative_to_pca(cls, pca, width):
@@ -156,10 +159,6 @@ class Nesting:
     @property
     def width(self):
         return len(self.probabilities)
-
-    # The prefixes each row is decoded from in a step: the whole code, and
-    # one of a size drawn for it.
-    SLOTS = 2
 
     def draw(self, n, rng):
         """``(n, 2)`` prefix sizes: the width, then one drawn in 1..width."""
@@ -354,9 +353,10 @@ def _check_noise(noise, noise_level):
 def _check_z_dim(z_dim, noise, data):
     """Refuse a code that cannot compress, as PCA refuses ``n_components``.
 
-    A code as long as a sample can copy it; one longer than the number of
-    samples can tell each apart. A denoising autoencoder (``noise``) may
-    have more codes than features: the noise keeps it from copying.
+    A code longer than a sample can copy it; one longer than the number of
+    samples can tell each of them apart. A denoising autoencoder
+    (``noise``) may have more codes than features: the noise keeps it from
+    copying.
     """
     if not isinstance(z_dim, Integral):
         return

@@ -313,7 +313,7 @@ class _Validation:
         """The validation loss now; infinite without a validation split."""
         if self.X is None:
             return math.inf
-        return float(np.mean(evaluate(self.networks, self.X, self.plan, self.prefixes)))
+        return evaluate(self.networks, self.X, self.plan, self.prefixes)
 
     def logs(self, epoch):
         if self.X is None:
@@ -458,15 +458,15 @@ def _check_finite(loss, where, learning_rate):
 
 
 def evaluate(networks, X, plan, prefixes=None):
-    """The loss of each row of ``X`` as training counts it, from the codes' means.
+    """The loss on ``X`` as training counts it, from the codes' means.
 
     A variational model's codes are not sampled here: its validation loss
     decodes the means, plus the plan's ``kl_scale`` times the KL term, so
     that it does not change from one evaluation of the same model to the
-    next. A nested model decodes each row's prefix, ``prefixes`` being the
-    masks and weights of :func:`prefix_masks`.
+    next. A nested model decodes each row from each of its prefixes,
+    ``prefixes`` being the masks and weights of :func:`prefix_masks`.
     """
-    z_dim, losses = plan.model.z_dim, np.empty(len(X))
+    z_dim, total = plan.model.z_dim, 0.0
     for first in range(0, len(X), _EVALUATION_ROWS):
         rows = slice(first, first + _EVALUATION_ROWS)
         part = X[rows]
@@ -482,8 +482,8 @@ def evaluate(networks, X, plan, prefixes=None):
             ):
                 decoded = predict(networks.decoder, (means, masks), plan.batch_size)
                 errors = errors + weights * per_sample_squared_error(part, decoded)
+        total += float(np.sum(errors))
         if plan.kl_scale is not None:
             kl = kl_divergence(means, stats[:, z_dim:])
-            errors = errors + plan.kl_scale * keras.ops.convert_to_numpy(kl)
-        losses[rows] = errors
-    return losses
+            total += plan.kl_scale * float(np.sum(keras.ops.convert_to_numpy(kl)))
+    return total / len(X)

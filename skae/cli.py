@@ -121,10 +121,10 @@ def _parser():
         "compare",
         help="fit PCA and the autoencoder and compare their test errors at each z_dim",
         description=(
-            "Fit one PCA and one autoencoder with nested codes on a 70% training "
-            "split, score the first k codes of each on the other 30% for every k, "
-            "print a table and a verdict at each z_dim, and write results.csv, "
-            "error_curve.csv and PNG figures into --out."
+            "Fit PCA and, for each z_dim, an autoencoder on a 70% training split, "
+            "score both on the other 30%, print a table and a verdict at each "
+            "z_dim, and write results.csv, error_curve.csv and PNG figures into "
+            "--out."
         ),
         formatter_class=_Formatter,
     )
@@ -591,6 +591,7 @@ def _fit_all(args, data, z_dims, say):
     from sklearn.decomposition import PCA
 
     from . import AutoencoderTransformer
+    from ._user_data import _count
 
     say(
         f"PCA once (its first k components are PCA(k)), and an autoencoder for "
@@ -616,10 +617,6 @@ def _fit_all(args, data, z_dims, say):
         seconds[z_dim] = time.perf_counter() - start
         say(f"{label}fitted in {seconds[z_dim]:.1f} s")
     return pca, autoencoders, seconds
-
-
-def _count(n, noun):
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _error_curves(pca, autoencoders, X_test, chunk=8_192):

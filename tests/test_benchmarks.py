@@ -20,9 +20,11 @@ WRITERS = {
     "cli_memory": "cli_memory",
     "digits_vs_pca": "digits_vs_pca",
     "generative": "generative",
+    "install_size": "install_size",
     "memmap": "memmap",
     "multi_process": "multi_process",
     "nested": "nested",
+    "outliers": "outliers",
     "parallel_search_digits": "parallel_search",
     "parallel_search_mnist": "parallel_search",
     "performance": "run_all",
@@ -112,9 +114,38 @@ def test_nested_quick(quick, tmp_path):
     assert set(report["plain"]) == {"2", "5", "10", "20", "30"}
     assert report["compare"]["returncode"] == 0
     assert report["compare"]["verdict"].startswith("Verdict on ")
+    assert set(report["compare"]["autoencoder_test_mse"]) == {"2"}  # what it reported
+    assert 0 <= report["nested"]["n_pca_codes"] <= 30
     summary = (tmp_path / "nested.md").read_text().split("## Every k")[0]
     sizes = [line.split(" | ")[0] for line in summary.splitlines() if line.startswith("| ")]
     assert sizes[2:] == ["| 2", "| 5", "| 10", "| 20", "| 30"]  # after header, rule
+
+
+def test_outliers_quick(quick, tmp_path):
+    import outliers
+
+    report = outliers.main(quick)
+    for block in (*report["mnist"].values(), *report["digits"].values(), report["breast_cancer"]):
+        aucs = block["auc"]
+        assert set(aucs) == {
+            *(f"autoencoder, {kind}" for kind in outliers.SCORES),
+            *outliers.BASELINES,
+        }
+        assert all(0 <= auc <= 1 for auc in aucs.values())
+    # one digit against the other nine: even two epochs on 100 images rank
+    # the ones (digit 1) far above chance
+    assert report["mnist"]["1"]["auc"]["autoencoder, reconstruction"] > 0.8
+    assert report["tutorial_epoch_s"] > 0
+    summary = (tmp_path / "outliers.md").read_text()
+    assert "| mean |" in summary and "Ruff et al." in summary
+
+
+def test_install_size_quick(tmp_path):
+    import install_size
+
+    report = install_size.main(["--quick", "--out", str(tmp_path)])
+    assert report["wheel"].startswith("skae-") and 0.01 < report["wheel_mb"] < 5
+    assert "The wheel, skae-" in (tmp_path / "install_size.md").read_text()
 
 
 def test_z_share_quick(tmp_path):

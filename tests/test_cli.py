@@ -241,7 +241,8 @@ def test_version_and_help_show_every_default():
         assert option in help_text
     assert help_text.count("(default") == 9
     # the description as argparse prints it: one per cent sign, not two
-    assert "on a 70% training split" in help_text and "%%" not in help_text
+    assert "on a 70% training split, score both on the other 30%" in help_text
+    assert "%%" not in help_text
 
 
 def test_the_command_prints_no_tensorflow_lines_or_warnings(tmp_path):

@@ -725,3 +725,41 @@ def test_a_large_csv_costs_less_than_three_times_its_float32_size():
     report = cli_memory.measure(cli_memory.QUICK_ROWS)
     assert report["run"]["status"] == report["baseline"]["status"] == 0
     assert 0 < report["data_cost_over_data"] < cli_memory.BOUND
+
+
+def test_on_noise_the_verdict_says_the_pca_start_was_kept(tmp_path, capsys):
+    """Training finds nothing in random images: the kept model is PCA, and
+    the verdict says so rather than "stopped at the epoch cap, still
+    improving"."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "noise"
+    folder.mkdir()
+    for i in range(200):
+        pixels = rng.integers(0, 256, size=(8, 8), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"{i:03d}.png")
+    results, _ = compare(tmp_path, folder, "--epochs", "3")
+    verdict = next(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("Verdict")
+    )
+    ae = results[results["method"] == "autoencoder"]
+    assert (ae["stopped"] == "kept PCA").all() and (ae["best_epoch"] == 0).all()
+    assert "kept the PCA start: training did not improve on it" in verdict
+    assert "still improving" not in verdict
+
+
+def test_the_saved_model_is_the_one_whose_error_is_reported(tmp_path, wine):
+    """compare reports, at its largest size, the test error of the very model
+    that --save-model writes: not a better one, nor another's."""
+    from sklearn.model_selection import train_test_split
+
+    path = tmp_path / "wine.csv"
+    wine[0].drop(columns="target").to_csv(path, index=False)
+    results, out = compare(tmp_path, path, "--save-model", "model.skops")
+    pipeline = skae.load_model(out / "model.skops")
+    scaler, ae = pipeline[0], pipeline[-1]
+    _, X_test = train_test_split(wine[1], test_size=0.3, random_state=0)
+    scaled = scaler.transform(pd.DataFrame(X_test, columns=scaler.feature_names_in_))
+    mse = float(np.mean((ae.inverse_transform(ae.transform(scaled)) - scaled) ** 2))
+    reported = results.query("method == 'autoencoder' and z_dim == 3")["mse"].item()
+    assert ae.z_dim_ == 3
+    assert mse == pytest.approx(reported, rel=1e-5)

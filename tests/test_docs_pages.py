@@ -94,9 +94,9 @@ def test_inventories_link_scikit_learn_offline(tmp_path):
     assert "df_output_transform" in entries["std:label"]
 
 
-def test_the_api_examples_run():
-    """The examples of the methods the estimator inherits, shown on its page."""
-    page = DOCS / "api_examples" / "AutoencoderTransformer.rst"
+@pytest.mark.parametrize("page", sorted((DOCS / "api_examples").glob("*.rst")), ids=str)
+def test_the_api_examples_run(page):
+    """The examples of the methods each estimator inherits, shown on its page."""
     text = page.read_text()
     test = doctest.DocTestParser().get_doctest(text, {}, page.name, str(page), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)

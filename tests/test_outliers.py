@@ -16,7 +16,8 @@ from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 FAST = {"z_dim": 2, "epochs": 2, "batch_size": 16, "random_state": 0}
 
 
-@pytest.mark.core
+# Not under every backend: the detector's own code is NumPy on top of the
+# autoencoder, whose checks run under each (tests/test_common.py).
 @parametrize_with_checks([AutoencoderOutlierDetector(AutoencoderTransformer(**FAST))])
 def test_sklearn_compatible_outlier_detector(estimator, check):
     check(estimator)

@@ -90,7 +90,6 @@ def test_a_truncated_models_arrays_are_its_own(fitted):
     assert 123.0 not in ae.history_["loss"]
 
 
-@pytest.mark.core
 @pytest.mark.parametrize(
     "way_out",
     [copy.deepcopy, copy.copy, lambda ae: pickle.loads(pickle.dumps(ae))],
