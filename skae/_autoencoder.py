@@ -107,8 +107,12 @@ class AutoencoderTransformer(TransformerMixin, BaseEstimator):
         network standardised data (the training mean removed, divided by one
         overall scale), so training does not depend on the data's units.
         ``"auto"``: ``"pca"`` for the built-in ``"dense"`` and ``"conv"``
-        networks; the tutorial's network and a custom one start as their
-        builder makes them, and refuse ``init="pca"``.
+        networks, and for a plain fit (not nested) whose training did not
+        beat that start on the validation split, a ``"random"`` start
+        tried too, kept if it beats PCA there (a few hundred rows can pull
+        training from PCA the wrong way for good); the tutorial's network
+        and a custom one start as their builder makes them, and refuse
+        ``init="pca"``.
 
     output_activation : {"auto", "clip", "sigmoid", "linear"}, default="auto"
         The built-in decoders' output. ``"clip"``: linear, clipped to [0, 1]
@@ -254,6 +258,11 @@ class AutoencoderTransformer(TransformerMixin, BaseEstimator):
     architecture_ : str
         The architecture used: ``"dense"``, ``"conv"``, ``"tutorial"`` or
         ``"custom"``.
+
+    init_ : str or None
+        Where the kept model started: ``"pca"`` or ``"random"`` (with
+        ``init="auto"``, ``"random"`` when the second start was kept), or
+        None for the tutorial's or a custom network.
 
     output_activation_ : str or None
         The built-in decoder's output (None for a custom one).
@@ -783,6 +792,8 @@ class AutoencoderTransformer(TransformerMixin, BaseEstimator):
         keras_state = state.pop("_keras_state", None)
         if state.get("explained_variance_ratio_", ()) is None:  # skae 0.1.0's plain fits
             del state["explained_variance_ratio_"]
+        if keras_state is not None and "init_" not in state:  # skae 0.1.0's
+            state["init_"] = (state["_recipe"] or {}).get("start")
         if keras_state is not None and "n_pca_codes_" not in state:
             # saved by skae 0.1.0, which kept PCA whole only (best epoch 0)
             kept_pca = state["best_epoch_"] == 0 and (state["_recipe"] or {}).get("start") == "pca"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from ._plan import ModelPlan
+from ._stats import pca_errors
 
 # Codes kept for sample(): enough for a kernel density in a few dimensions,
 # few enough that encoding them costs a fraction of a percent of a fit.
@@ -39,6 +40,7 @@ class FittedState:
     image_shape_: tuple | None
     input_shape_: tuple
     architecture_: str
+    init_: str | None  # where the kept model started: "pca", "random" or None
     output_activation_: str | None
     compute_dtype_: str
     z_dim_: int
@@ -155,6 +157,7 @@ def _new_state(plan, networks, data, history, best_epoch):
         image_shape_=model.image_shape,
         input_shape_=model.input_shape,
         architecture_=model.architecture,
+        init_=model.start,
         output_activation_=model.output_activation,
         compute_dtype_=model.compute_dtype,
         z_dim_=model.z_dim,
@@ -248,18 +251,13 @@ def pca_prefixes(plan, networks, X):
     rows = judged_rows(plan)
     flat = np.asarray(X[rows], dtype=np.float64).reshape(len(rows), -1)
     axes = plan.pca
-    standardised = (flat - axes.mean) / axes.scale
-    projections = standardised @ axes.components.T
-    width = len(axes.components)
-    pca_errors, residual = [], standardised
-    for k in range(width):
-        residual = residual - np.outer(projections[:, k], axes.components[k])
-        pca_errors.append(np.sum(residual**2, axis=1) * axes.scale**2)
+    by_size = pca_errors(axes, flat)
+    width = len(by_size)
     threshold = norm.ppf(1 - PREFIX_TEST_LEVEL / width)
 
     def beats_pca(codes, k):
         decoded = decode(networks.decoder, codes[:, :k], plan.batch_size)
-        gains = pca_errors[k - 1] - np.sum((flat - decoded.reshape(flat.shape)) ** 2, axis=1)
+        gains = by_size[k - 1] - np.sum((flat - decoded.reshape(flat.shape)) ** 2, axis=1)
         noise = np.std(gains, ddof=1) / np.sqrt(len(gains)) if len(gains) > 1 else 0.0
         return np.mean(gains) > max(threshold * noise, 0.0)
 

@@ -178,6 +178,9 @@ class FitPlan:
     # and whether a plain model of the size chosen is fitted then (nested=False).
     target_share: float | None
     then_plain: bool
+    # init="auto" on a plain fit: if training does not beat the PCA start on
+    # the validation split, a random start is tried too ("random"); else None.
+    second_start: str | None
     nesting: Nesting | None  # how a nested fit trains its prefixes
     train_rows: np.ndarray
     val_rows: np.ndarray  # empty: no validation split
@@ -207,6 +210,12 @@ class FitPlan:
         return replace(
             self, model=model, pca=pca, target_share=None, then_plain=False, nesting=None
         )
+
+    def from_second_start(self):
+        """The plan of the same fit from ``second_start`` (PCA's axes then only
+        standardise the data)."""
+        model = replace(self.model, start=self.second_start)
+        return replace(self, model=model, second_start=None)
 
     def seed_for(self, purpose):
         """The seed of one purpose; batches, noise and codes differ per call."""
@@ -250,6 +259,16 @@ def make_plan(params, data, *, incremental=False, previous=None):
         pca=pca,
         target_share=target_share,
         then_plain=target_share is not None and not params["nested"],
+        second_start=(
+            "random"
+            if params["init"] == "auto"
+            and model.start == "pca"
+            and not model.nested
+            and params["early_stopping"]
+            and not incremental
+            and n_val
+            else None
+        ),
         nesting=nesting,
         train_rows=train_rows,
         val_rows=val_rows,

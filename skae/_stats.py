@@ -90,6 +90,23 @@ def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
     return Axes(mean, scale, components, explained)
 
 
+def pca_errors(axes, flat):
+    """Each row's squared error, summed over features, of PCA(k) of ``axes``
+    for every k: a list of ``len(axes.components)`` arrays of ``len(flat)``.
+
+    PCA(k) reconstructs a row as ``mean + scale * (u @ C[:k].T @ C[:k])``, with
+    ``u`` the row standardised and ``C`` the axes' components: as a model
+    that starts at PCA decodes its first k codes before training.
+    """
+    standardised = (np.asarray(flat, dtype=np.float64) - axes.mean) / axes.scale
+    projections = standardised @ axes.components.T
+    errors, residual = [], standardised
+    for k in range(len(axes.components)):
+        residual = residual - np.outer(projections[:, k], axes.components[k])
+        errors.append(np.sum(residual**2, axis=1) * axes.scale**2)
+    return errors
+
+
 def draw_near(codes, n_samples, rng):
     """Draw from a Gaussian kernel density around ``codes`` (Scott's bandwidth).
 

@@ -16,7 +16,7 @@ from . import _fitted, _model
 from ._hardware import keep_to_thread_budget
 from ._model import device_count, kl_divergence, predict
 from ._plan import principal_axes_of
-from ._stats import per_sample_squared_error
+from ._stats import pca_errors, per_sample_squared_error
 from .exceptions import DivergenceError
 
 # TensorFlow takes a thread budget only before its runtime starts.
@@ -43,6 +43,8 @@ def train(plan, networks, data, previous=None):
         guard = _restored_on_failure(networks.training_model)
     with guard, _model.new_model_traces():
         state = _train(plan, networks, data, previous)
+        if plan.second_start is not None and state.best_epoch_ == 0:
+            state = _better_start(plan, data, state)
     if not plan.then_plain:
         return state
     plain = plan.plain_refit(state.z_dim_)
@@ -50,6 +52,33 @@ def train(plan, networks, data, previous=None):
         refitted = _train(plain, _model.build(plain, data), data)
     # The plain codes are not nested: the ratios are those that chose z_dim_.
     return replace(refitted, explained_variance_ratio_=state.explained_variance_ratio_)
+
+
+def _better_start(plan, data, pca_state):
+    """The fit from the plan's second start, if it beats PCA on the validation
+    split where training from the PCA start did not; else ``pca_state``.
+
+    From PCA, a few hundred rows can pull the first epochs the wrong way
+    for good; a random start reaches elsewhere. Both are judged on the same
+    validation rows, against PCA of the training rows.
+    """
+    other = plan.from_second_start()
+    if plan.verbose:
+        print(f"trying a {other.model.start} start")
+    state = _train(other, _model.build(other, data), data)
+    better = False
+    if state.best_epoch_:
+        X = plan.model.model_input(data.X)
+        flat = np.asarray(X[plan.val_rows], dtype=np.float64).reshape(len(plan.val_rows), -1)
+        pca_loss = float(np.mean(pca_errors(plan.pca, flat)[-1])) / flat.shape[1]
+        better = state.history_["val_loss"][state.best_epoch_ - 1] < pca_loss
+    if plan.verbose:
+        print(
+            f"kept the {other.model.start} start's epoch {state.best_epoch_}: it beats PCA"
+            if better
+            else f"the {other.model.start} start does not beat PCA either: the model is PCA"
+        )
+    return state if better else pca_state
 
 
 def _train(plan, networks, data, previous=None):

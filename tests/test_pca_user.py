@@ -40,6 +40,7 @@ def test_pcas_fitted_names(digits):
     X = digits[0][:300]
     plain = AutoencoderTransformer(3, epochs=2, random_state=0).fit(X)
     assert plain.n_components_ == plain.z_dim_ == 3
+    assert plain.init_ == "pca"  # init="auto", and training beat the start
     assert list(plain.get_feature_names_out()) == ["z1", "z2", "z3"]
     with pytest.raises(AttributeError, match="nested codes only"):
         plain.explained_variance_ratio_  # noqa: B018
@@ -144,3 +145,33 @@ def test_a_search_over_hidden_units_keeps_the_pca_start(digits):
         ae_error = np.mean((ae.inverse_transform(ae.transform(held_out)) - held_out) ** 2)
         assert ae_error <= pca_error * (1 + 1e-6), hidden_units
         assert ae._recipe["options"]["hidden_units"] == hidden_units
+
+
+def test_a_second_start_where_training_from_pca_found_nothing(digits, monkeypatch):
+    """init="auto": when no epoch beats the PCA start on the validation split,
+    a random start is tried, and kept where it beats PCA there."""
+    from dataclasses import replace
+
+    from skae import _training
+
+    original = _training._run
+
+    def frozen_from_pca(plan, networks, X):  # training from PCA moves nothing
+        if plan.model.start == "pca":
+            plan = replace(plan, learning_rate=1e-30)
+        return original(plan, networks, X)
+
+    monkeypatch.setattr(_training, "_run", frozen_from_pca)
+    X = digits[0][:600]
+    ae = AutoencoderTransformer(3, epochs=30, random_state=0).fit(X)
+    assert ae.init_ == "random" and ae.best_epoch_ > 0 and ae.n_pca_codes_ == 0
+    plan = make_plan(ae.get_params(), ae._validate(X))
+    held_out = X[plan.val_rows]
+    pca = PCA(3).fit(X[plan.train_rows])
+    pca_error = np.mean((pca.inverse_transform(pca.transform(held_out)) - held_out) ** 2)
+    ae_error = np.mean((ae.inverse_transform(ae.transform(held_out)) - held_out) ** 2)
+    assert ae_error < pca_error
+    # asked for by name, the PCA start is kept: the model is PCA
+    pca_only = AutoencoderTransformer(3, epochs=30, init="pca", random_state=0).fit(X)
+    assert pca_only.init_ == "pca" and pca_only.best_epoch_ == 0
+    assert pca_only.n_pca_codes_ == 3
