@@ -107,6 +107,24 @@ def pca_errors(axes, flat):
     return errors
 
 
+def pca_mean_squared_error(axes, X, rows, chunk=4096):
+    """The mean squared error, per feature, of PCA with all of ``axes``'
+    components on the rows ``rows`` of ``X``.
+
+    A chunk of rows at a time: a float64 copy of a large validation split
+    (and the residuals beside it) would outweigh a uint8 memory map of all
+    the data.
+    """
+    total, n_values = 0.0, 0
+    for start in range(0, len(rows), chunk):
+        part = np.asarray(X[rows[start : start + chunk]], dtype=np.float64)
+        standardised = (part.reshape(len(part), -1) - axes.mean) / axes.scale
+        residual = standardised - (standardised @ axes.components.T) @ axes.components
+        total += float(np.sum(residual**2)) * axes.scale**2
+        n_values += residual.size
+    return total / n_values
+
+
 def draw_near(codes, n_samples, rng):
     """Draw from a Gaussian kernel density around ``codes`` (Scott's bandwidth).
 

@@ -16,7 +16,7 @@ from . import _fitted, _model
 from ._hardware import keep_to_thread_budget
 from ._model import device_count, kl_divergence, predict
 from ._plan import principal_axes_of
-from ._stats import pca_errors, per_sample_squared_error
+from ._stats import pca_mean_squared_error, per_sample_squared_error
 from .exceptions import DivergenceError
 
 # TensorFlow takes a thread budget only before its runtime starts.
@@ -69,8 +69,7 @@ def _better_start(plan, data, pca_state):
     better = False
     if state.best_epoch_:
         X = plan.model.model_input(data.X)
-        flat = np.asarray(X[plan.val_rows], dtype=np.float64).reshape(len(plan.val_rows), -1)
-        pca_loss = float(np.mean(pca_errors(plan.pca, flat)[-1])) / flat.shape[1]
+        pca_loss = pca_mean_squared_error(plan.pca, X, plan.val_rows)
         better = state.history_["val_loss"][state.best_epoch_ - 1] < pca_loss
     if plan.verbose:
         print(

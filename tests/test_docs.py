@@ -21,6 +21,10 @@ FACTS = {
     "70": "small_data.py's training split: 70% (why.rst)",
     "1.6": "scikit-learn 1.6, whose estimator tags scikeras loses (README)",
     "8.0": "CUDA compute capability 8.0, from which GPUs compute bfloat16",
+    "0.1": "skae 0.1.0, the release whose stopping rules are compared (training.rst)",
+    "5": "a significance level and a contamination share a reader types "
+    "(choosing_z_dim.rst, outliers.rst)",
+    "1.5": "Tukey's fence, 1.5 interquartile ranges: the rule's constant (outliers.rst)",
 }
 
 

@@ -46,6 +46,16 @@ def test_per_sample_squared_error_is_a_mean_over_features_of_each_row():
     np.testing.assert_array_equal(_stats.per_sample_squared_error(images, back), [1, 2])
 
 
+def test_pca_mean_squared_error_is_pcas_in_chunks_of_the_rows_asked_for(X):
+    axes = axes_of(X, 3)
+    rows = np.arange(1, len(X), 2)
+    pca = PCA(3).fit(X)
+    expected = np.mean((X[rows] - pca.inverse_transform(pca.transform(X[rows]))) ** 2)
+    for chunk in (7, 4096):
+        error = _stats.pca_mean_squared_error(axes, X, rows, chunk=chunk)
+        assert error == pytest.approx(expected, rel=1e-6)
+
+
 @pytest.mark.parametrize("path", ["covariance", "sampled"])
 def test_principal_axes_are_pca_of_the_data(X, path):
     # Beyond max_covariance_features, a PCA of a sample of at most 5,000
