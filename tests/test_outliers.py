@@ -77,16 +77,26 @@ def by_score(zeros_to_fours):
     fitted = AutoencoderOutlierDetector(
         AutoencoderTransformer(z_dim=4, epochs=5, random_state=0)
     ).fit(normal)
-    detectors = {}
+    detectors = {"default": fitted}
     for kind in ("reconstruction", "standardized", "latent", "combined"):
         detectors[kind] = clone(fitted).set_params(anomaly_score=kind).fit(normal)
     return detectors, normal
 
 
 @pytest.mark.core
+def test_the_default_score_is_the_reconstruction_error(by_score):
+    # chosen by benchmarks/outliers.py: the best mean AUC of the four on MNIST
+    detectors, normal = by_score
+    np.testing.assert_array_equal(
+        detectors["default"].score_samples(normal),
+        detectors["reconstruction"].score_samples(normal),
+    )
+
+
+@pytest.mark.core
 def test_each_anomaly_score_is_what_it_says(by_score):
     detectors, normal = by_score
-    ae = detectors["reconstruction"].autoencoder_  # all four fit the same one
+    ae = detectors["reconstruction"].autoencoder_  # all of them fit the same one
     for detector in detectors.values():
         np.testing.assert_array_equal(detector.autoencoder_.transform(normal), ae.transform(normal))
     squared = (ae.inverse_transform(ae.transform(normal)) - normal) ** 2
