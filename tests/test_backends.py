@@ -147,7 +147,8 @@ def data_parallel_fits(digits_path):
         keras.distribution.DataParallel(devices=devices)
     )
     parallel = AutoencoderTransformer(**params).fit(X_train)
-    tiny = AutoencoderTransformer(z_dim=2, epochs=1, validation_fraction=0)
+    # one row, fewer than the devices (one code: z_dim is at most n_samples)
+    tiny = AutoencoderTransformer(z_dim=1, epochs=1, validation_fraction=0)
     return {
         "devices": len(devices),
         "single": reconstruction_error(single, X_test),
