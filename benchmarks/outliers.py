@@ -162,7 +162,7 @@ def markdown(report):
     means = _means(mnist)
     svdd_mean = np.mean([svdd[digit] for digit in mnist])
     rows.append(
-        ["mean", *(f"**{100 * means[m]:.1f}**" for m in methods), f"{svdd_mean:.1f}",
+        ["mean", *(f"{100 * means[m]:.1f}" for m in methods), f"{svdd_mean:.1f}",
          f"{np.mean([r['fit_s'] for r in mnist.values()]) / unit:.1f}"]
     )  # fmt: skip
     best = max(means, key=means.get)
