@@ -184,8 +184,13 @@ def markdown(report):
         ),
         (
             f"- Every k from 1 to 30 against PCA(k): worst {ratios_to_pca.max():.3f} at "
-            f"k={worst_k}; the first {nested['n_pca_codes']} codes fell back to PCA's "
-            "(`n_pca_codes_`)."
+            f"k={worst_k}; "
+            + (
+                f"the first {nested['n_pca_codes']} codes fell back to PCA's"
+                if nested["n_pca_codes"]
+                else "no code fell back to PCA's"
+            )
+            + " (`n_pca_codes_`)."
         ),
         *_compare_lines(report, unit),
     ]
