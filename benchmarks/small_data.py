@@ -168,10 +168,11 @@ CASES = [case for cases in SUITES.values() for case in cases]
 PREVIOUS = {"validation_fraction": 0.1, "patience": 10}
 
 
-def split(name):
-    """The training and test rows of a data set, scaled as the suite scales them."""
+def split(name, seed=0):
+    """The training and test rows of a data set, scaled as the suite scales them;
+    ``seed`` is the split's ``random_state``."""
     X, kind = load(name)
-    X_train, X_test = train_test_split(X, test_size=0.3, random_state=0)
+    X_train, X_test = train_test_split(X, test_size=0.3, random_state=seed)
     if kind == "standardise":
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)

@@ -29,6 +29,7 @@ WRITERS = {
     "parallel_search_mnist": "parallel_search",
     "performance": "run_all",
     "small_data": "small_data",
+    "small_data_splits": "small_data_splits",
     "streaming": "streaming",
     "z_search": "z_search",
     "z_share": "z_share",
@@ -80,6 +81,29 @@ def test_small_data_quick(tmp_path):
     assert (
         (tmp_path / "small_data.csv").read_text().startswith("data,n x features,z_dim")
     )
+
+
+def test_small_data_splits_quick(tmp_path):
+    import small_data_splits
+
+    results = tmp_path / "small_data.json"
+    results.write_text(
+        json.dumps({"rows": [
+            {"data": "iris", "z_dim": 2, "pca_over_autoencoder": 1.004},
+            {"data": "wine", "z_dim": 5, "pca_over_autoencoder": 1.157},
+        ]})
+    )
+    report = small_data_splits.main(
+        ["--quick", "--out", str(tmp_path), "--results", str(results)]
+    )
+    (case,) = report["cases"]  # wine is clear of PCA: not refitted
+    assert (case["data"], case["z_dim"], case["first_split"]) == ("iris", 2, 1.004)
+    assert case["seeds"] == [1, 2, 3]
+    # three other splits, three different test sets: three different ratios
+    assert len(set(case["ratios"])) == 3
+    assert case["worst"] <= case["geometric_mean"] <= case["best"]
+    assert case["below_0_99"] == sum(r < 0.99 for r in case["ratios"])
+    assert "| iris | 2 | 1.004 |" in (tmp_path / "small_data_splits.md").read_text()
 
 
 def test_digits_benchmark_quick(tmp_path):
