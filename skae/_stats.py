@@ -90,20 +90,23 @@ def principal_axes(X, rows, n_components, *, max_covariance_features, seed):
     return Axes(mean, scale, components, explained)
 
 
-def pca_errors(axes, flat):
+def pca_errors(axes, flat, sizes=None):
     """Each row's squared error, summed over features, of PCA(k) of ``axes``
-    for every k: a list of ``len(axes.components)`` arrays of ``len(flat)``.
+    for each k of ``sizes``, ascending (default: every k from 1 to
+    ``len(axes.components)``): a list of arrays of ``len(flat)``.
 
     PCA(k) reconstructs a row as ``mean + scale * (u @ C[:k].T @ C[:k])``, with
     ``u`` the row standardised and ``C`` the axes' components: as a model
     that starts at PCA decodes its first k codes before training.
     """
+    sizes = range(1, len(axes.components) + 1) if sizes is None else sizes
     standardised = (np.asarray(flat, dtype=np.float64) - axes.mean) / axes.scale
     projections = standardised @ axes.components.T
-    errors, residual = [], standardised
-    for k in range(len(axes.components)):
-        residual = residual - np.outer(projections[:, k], axes.components[k])
+    errors, residual, done = [], standardised, 0
+    for k in sizes:  # each residual: the one before, less the next components
+        residual = residual - projections[:, done:k] @ axes.components[done:k]
         errors.append(np.sum(residual**2, axis=1) * axes.scale**2)
+        done = k
     return errors
 
 
@@ -118,10 +121,10 @@ def pca_mean_squared_error(axes, X, rows, chunk=4096):
     total, n_values = 0.0, 0
     for start in range(0, len(rows), chunk):
         part = np.asarray(X[rows[start : start + chunk]], dtype=np.float64)
-        standardised = (part.reshape(len(part), -1) - axes.mean) / axes.scale
-        residual = standardised - (standardised @ axes.components.T) @ axes.components
-        total += float(np.sum(residual**2)) * axes.scale**2
-        n_values += residual.size
+        flat = part.reshape(len(part), -1)
+        (errors,) = pca_errors(axes, flat, sizes=[len(axes.components)])
+        total += float(np.sum(errors))
+        n_values += flat.size
     return total / n_values
 
 

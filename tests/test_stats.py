@@ -56,6 +56,15 @@ def test_pca_mean_squared_error_is_pcas_in_chunks_of_the_rows_asked_for(X):
         assert error == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.parametrize("sizes", [None, [3], [1, 3]])
+def test_pca_errors_are_pcas_row_by_row_at_each_size_asked_for(X, sizes):
+    errors = _stats.pca_errors(axes_of(X, 3), X, sizes=sizes)
+    for k, error in zip([1, 2, 3] if sizes is None else sizes, errors, strict=True):
+        pca = PCA(k).fit(X)
+        expected = np.sum((X - pca.inverse_transform(pca.transform(X))) ** 2, axis=1)
+        np.testing.assert_allclose(error, expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("path", ["covariance", "sampled"])
 def test_principal_axes_are_pca_of_the_data(X, path):
     # Beyond max_covariance_features, a PCA of a sample of at most 5,000
