@@ -40,7 +40,7 @@ from skae import AutoencoderOutlierDetector, AutoencoderTransformer
 from skae._outliers import _anomaly, _parts
 from skae.metrics import reconstruction_error
 
-SCORES = ("standardized", "reconstruction", "latent", "combined")
+SCORES = ("local", "reconstruction", "standardized", "latent", "combined")
 BASELINES = ("IsolationForest", "LocalOutlierFactor", "OneClassSVM", "PCA")
 # Ruff et al. (2018), Table 1, one-class Deep SVDD on MNIST: mean AUC in %
 # over 10 seeds, for the normal digits 0 to 9, as reprinted with the note

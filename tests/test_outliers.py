@@ -78,18 +78,18 @@ def by_score(zeros_to_fours):
         AutoencoderTransformer(z_dim=4, epochs=5, random_state=0)
     ).fit(normal)
     detectors = {"default": fitted}
-    for kind in ("reconstruction", "standardized", "latent", "combined"):
+    for kind in ("local", "reconstruction", "standardized", "latent", "combined"):
         detectors[kind] = clone(fitted).set_params(anomaly_score=kind).fit(normal)
     return detectors, normal
 
 
 @pytest.mark.core
-def test_the_default_score_is_the_reconstruction_error(by_score):
-    # chosen by benchmarks/outliers.py: the best mean AUC of the four on MNIST
+def test_the_default_score_is_the_local_one(by_score):
+    # chosen by benchmarks/outliers.py: the best mean AUC of the five on MNIST
     detectors, normal = by_score
     np.testing.assert_array_equal(
         detectors["default"].score_samples(normal),
-        detectors["reconstruction"].score_samples(normal),
+        detectors["local"].score_samples(normal),
     )
 
 
@@ -111,9 +111,19 @@ def test_each_anomaly_score_is_what_it_says(by_score):
     np.testing.assert_allclose(anomaly["latent"], distance, rtol=1e-4)
     combined = standardized / np.median(standardized) + distance / np.median(distance)
     np.testing.assert_allclose(anomaly["combined"], combined, rtol=1e-4)
+    # local: the error against that of the 20 nearest training codes (codes
+    # scaled to unit variance; a training sample is among its own), times
+    # the distance to the 20th of them against the training samples' median
+    # distance to their 20th nearest other code
+    scaled = codes / codes.std(axis=0)
+    apart = np.sort(np.linalg.norm(scaled[:, None] - scaled[None], axis=2), axis=1)
+    nearest = np.argsort(np.linalg.norm(scaled[:, None] - scaled[None], axis=2), axis=1)
+    errors = squared.mean(axis=1)
+    local = errors / errors[nearest[:, :20]].mean(axis=1) * apart[:, 19] / np.median(apart[:, 20])
+    np.testing.assert_allclose(anomaly["local"], local, rtol=1e-4)
 
 
-@pytest.mark.parametrize("kind", ["reconstruction", "standardized", "combined"])
+@pytest.mark.parametrize("kind", ["local", "reconstruction", "standardized", "combined"])
 def test_noise_is_less_normal_than_the_digits(by_score, kind):
     # The latent distance alone misses noise: the encoder maps it among the
     # digits' codes (measured, and why the default score is an error's).
@@ -161,3 +171,24 @@ def test_in_a_pipeline_a_search_and_a_skops_file(digits, tmp_path):
     loaded = skae.load_model(tmp_path / "detector.skops")
     np.testing.assert_array_equal(loaded.predict(normal), model.predict(normal))
     np.testing.assert_array_equal(loaded.score_samples(X), model.score_samples(X))
+
+
+def test_the_local_score_looks_among_at_most_so_many_training_codes(
+    zeros_to_fours, monkeypatch
+):
+    from skae import _outliers
+
+    monkeypatch.setattr(_outliers, "_N_REFERENCE", 100)
+    fitted, normal, unusual = zeros_to_fours
+    detector = clone(fitted).set_params(anomaly_score="local").fit(normal)
+    reference = detector._reference
+    assert len(reference["neighbor_codes"]) == 100 < len(normal)
+    ae = detector.autoencoder_
+    codes = ae.transform(unusual).astype(float) / reference["code_scale"]
+    errors = ((ae.inverse_transform(ae.transform(unusual)) - unusual) ** 2).mean(axis=1)
+    apart = np.linalg.norm(codes[:, None] - reference["neighbor_codes"][None], axis=2)
+    nearest = np.argsort(apart, axis=1)[:, :20]
+    twentieth = np.take_along_axis(apart, nearest[:, -1:], axis=1)[:, 0]
+    around = reference["neighbor_errors"][nearest].mean(axis=1)
+    expected = errors / around * twentieth / reference["typical_distance"]
+    np.testing.assert_allclose(-detector.score_samples(unusual), expected, rtol=1e-4)
