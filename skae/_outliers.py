@@ -60,11 +60,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
           samples whose codes are nearest its own (its 20 nearest, in codes
           scaled to unit variance, among at most 10,000 training samples),
           times its code's distance to the 20th of them against the
-          training samples' median such distance: an
-          error or a place in the code space unusual for where the sample
-          lies, as :class:`~sklearn.neighbors.LocalOutlierFactor` judges a
-          density (the best mean AUC of the five on MNIST's one-class
-          benchmark, ``benchmarks/results/outliers.md``);
+          training samples' median such distance: an error, or a place in
+          the code space, unusual for where the sample lies, as
+          :class:`~sklearn.neighbors.LocalOutlierFactor` judges a density
+          (the best mean AUC of the five on MNIST's one-class benchmark,
+          ``benchmarks/results/outliers.md``);
         - ``"reconstruction"``: its mean squared reconstruction error;
         - ``"standardized"``: its squared error at each feature divided by
           the typical (mean) squared error of the training samples there,
