@@ -21,11 +21,11 @@ names both runs' commits. Run nothing else on the machine meanwhile.
 """
 
 import json
-
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import arguments, machine, mnist_train_test, write_results
@@ -126,7 +126,7 @@ def main(argv=None):
     X_train, X_test = train.data, test.data
     images = X_train.reshape(-1, 28, 28)
     if args.default_from:
-        report = json.loads(open(args.default_from).read())
+        report = json.loads(Path(args.default_from).read_text())
         report["longer_machine"] = machine()
     else:
         report = default_budget(args, X_train, X_test, images)

@@ -33,10 +33,14 @@ BELOW = 1.01
 
 
 def close_cases(results):
-    """The (data, z_dim) of every case of small_data.json below ``BELOW``."""
+    """The data, z_dim and PCA / AE of every case of small_data.json below
+    ``BELOW``."""
     rows = json.loads(Path(results).read_text())["rows"]
-    return [(r["data"], r["z_dim"], r["pca_over_autoencoder"]) for r in rows if
-            r["pca_over_autoencoder"] < BELOW]
+    return [
+        (r["data"], r["z_dim"], r["pca_over_autoencoder"])
+        for r in rows
+        if r["pca_over_autoencoder"] < BELOW
+    ]
 
 
 def over_splits(name, z_dim, seeds):

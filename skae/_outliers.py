@@ -284,6 +284,7 @@ def _parts(autoencoder, X_model, reference):
     for part in _chunks(autoencoder, X_model):
         codes = autoencoder._encode(part)
         errors = _squared_errors(autoencoder, part, codes)
+        mean_errors = errors.mean(axis=1)
         centred = codes - reference["code_mean"]
         distance = np.einsum("ij,jk,ik->i", centred, reference["code_precision"], centred)
         standardized = (errors / reference["feature_scale"]).mean(axis=1)
@@ -292,10 +293,9 @@ def _parts(autoencoder, X_model, reference):
         )
         around = reference["neighbor_errors"][nearest].mean(axis=1)
         local = (
-            errors.mean(axis=1) / (around + 1e-300)
-            * apart[:, -1] / reference["typical_distance"]
+            mean_errors / (around + 1e-300) * apart[:, -1] / reference["typical_distance"]
         )
-        parts.append(np.stack([errors.mean(axis=1), standardized, distance, local]))
+        parts.append(np.stack([mean_errors, standardized, distance, local]))
     return np.concatenate(parts, axis=1)
 
 
