@@ -590,14 +590,22 @@ def _batch_size(batch_size, n_train, previous):
     return _LARGE_BATCH if n_train >= _LARGE_DATA else _SMALL_BATCH
 
 
-def epoch_budget(epochs, n_train, batch_size):
-    """``epochs``, or for "auto" about 4,000 steps, between 10 and 200 epochs."""
+def epoch_budget(epochs, n_train, batch_size, steps=_AUTO_STEPS):
+    """``epochs``, or for "auto" about ``steps`` steps, between 10 and 200 epochs."""
     if epochs != "auto":
         return int(epochs)
     steps_per_epoch = max(1, n_train // batch_size)  # full batches only
     return int(
-        np.clip(math.ceil(_AUTO_STEPS / steps_per_epoch), _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS)
+        np.clip(math.ceil(steps / steps_per_epoch), _MIN_AUTO_EPOCHS, _MAX_AUTO_EPOCHS)
     )
+
+
+def auto_epochs(params, n_samples, steps):
+    """The epochs that ``epochs="auto"`` gives a fit of ``n_samples`` samples
+    with these ``params``, for a budget of about ``steps`` gradient steps."""
+    n_train = n_samples - _validation_size(params, n_samples)
+    batch_size = _batch_size(params["batch_size"], n_train, previous=None)
+    return epoch_budget("auto", n_train, batch_size, steps)
 
 
 def _draw_seed(random_state):

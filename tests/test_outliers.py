@@ -192,3 +192,22 @@ def test_the_local_score_looks_among_at_most_so_many_training_codes(
     around = reference["neighbor_errors"][nearest].mean(axis=1)
     expected = errors / around * twentieth / reference["typical_distance"]
     np.testing.assert_allclose(-detector.score_samples(unusual), expected, rtol=1e-4)
+
+
+@pytest.mark.core
+def test_auto_epochs_are_the_detectors_own_shorter_budget(digits, monkeypatch):
+    from skae import _outliers
+    from skae._plan import auto_epochs
+
+    X, y = digits
+    normal = X[y < 5]  # 901 rows: 100 validate, 801 train in 25 batches of 32
+    params = AutoencoderTransformer().get_params()
+    assert auto_epochs(params, len(normal), 2000) == 80  # the detector's default
+    assert auto_epochs(params, len(normal), 4000) == 160  # the transformer's own
+    monkeypatch.setattr(_outliers, "_AUTO_STEPS", 400)  # 16 epochs: a quick test
+    given = AutoencoderTransformer(z_dim=4, random_state=0)
+    detector = AutoencoderOutlierDetector(given).fit(normal)
+    assert detector.autoencoder_.epochs == 16 >= detector.autoencoder_.n_iter_
+    assert given.epochs == "auto"  # the detector's clone changed, not the user's model
+    kept = AutoencoderOutlierDetector(AutoencoderTransformer(z_dim=4, epochs=3)).fit(normal)
+    assert kept.autoencoder_.epochs == 3
