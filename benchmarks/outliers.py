@@ -11,11 +11,11 @@ process. Measured side by side: ``AutoencoderOutlierDetector`` (a default
 its anomaly scores, ``IsolationForest``, ``LocalOutlierFactor(novelty=True)``,
 ``OneClassSVM(nu=0.1)`` and PCA(10)'s reconstruction error, each at
 scikit-learn's defaults otherwise; and, after each digit, an epoch of the
-reference tutorial, the unit of the autoencoder's fit time. For each digit the detector is fitted
-again with the transformer's own "auto" budget of gradient steps, twice
-the detector's, to show what the shorter one costs. Then the same on scikit-learn's digits
-(scaled to [0, 1], a 70/30 split: train on one digit's training rows) and
-on its breast cancer table (benign rows normal, malignant ones the
+reference tutorial, the unit of the autoencoder's fit time. Each digit's
+detector is fitted again with the transformer's own "auto" budget of
+gradient steps, twice the detector's, to show what the shorter one costs.
+Then the same on scikit-learn's digits (scaled to [0, 1], a 70/30 split:
+train on one digit's training rows) and on its breast cancer table (benign rows normal, malignant ones the
 anomalies: train on 70 % of the benign rows, standardised on them; test
 on the rest and on every malignant row). Beside ours, the per-digit AUCs
 that Ruff et al. report for one-class Deep SVDD. Writes ``outliers.json``

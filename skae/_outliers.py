@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._autoencoder import AutoencoderTransformer
-from ._plan import auto_epochs
+from ._plan import _AUTO_STEPS, auto_epochs
 from ._sklearn_private import Interval, StrOptions, _fit_context
 
 # How far above the third quartile of the training scores "auto" draws the
@@ -25,9 +25,9 @@ _N_NEIGHBORS = 20
 _N_REFERENCE = 10_000
 # An autoencoder's epochs="auto", in a detector: about this many gradient
 # steps, half the transformer's own budget. On MNIST's one-class benchmark
-# it detects as well as the full budget, in half the time
+# it detects nearly as well as the full budget, in about half the time
 # (benchmarks/results/outliers.md).
-_AUTO_STEPS = 2000
+_DETECTOR_STEPS = _AUTO_STEPS // 2
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
@@ -51,9 +51,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         The autoencoder to fit (a clone of it; this one stays unfitted).
         None fits ``AutoencoderTransformer()``. In a detector, its
         ``epochs="auto"`` means about 2,000 gradient steps (still 10 to 200
-        epochs): half the transformer's own budget, which detected as well
-        in half the time on MNIST's one-class benchmark. An integer
-        ``epochs`` is kept as it is.
+        epochs): half the transformer's own budget, which detected nearly
+        as well in about half the time on MNIST's one-class benchmark. An
+        integer ``epochs`` is kept as it is.
 
     contamination : "auto" or float in (0, 0.5], default="auto"
         The share of the training samples to flag as outliers: ``offset_``
@@ -162,9 +162,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         )
         if autoencoder.epochs == "auto":
             n_samples = len(autoencoder._check_X(X)[0])
-            autoencoder.set_params(
-                epochs=auto_epochs(autoencoder.get_params(), n_samples, _AUTO_STEPS)
-            )
+            epochs = auto_epochs(autoencoder.get_params(), n_samples, _DETECTOR_STEPS)
+            autoencoder.set_params(epochs=epochs)
         autoencoder.fit(X)
         X_model = autoencoder._check_fitted_X(X)
         errors = np.zeros(X_model[0].size)  # each feature's total squared error

@@ -202,9 +202,10 @@ def test_auto_epochs_are_the_detectors_own_shorter_budget(digits, monkeypatch):
     X, y = digits
     normal = X[y < 5]  # 901 rows: 100 validate, 801 train in 25 batches of 32
     params = AutoencoderTransformer().get_params()
-    assert auto_epochs(params, len(normal), 2000) == 80  # the detector's default
-    assert auto_epochs(params, len(normal), 4000) == 160  # the transformer's own
-    monkeypatch.setattr(_outliers, "_AUTO_STEPS", 400)  # 16 epochs: a quick test
+    steps = _outliers._DETECTOR_STEPS
+    assert steps == 2000 and auto_epochs(params, len(normal), steps) == 80
+    assert auto_epochs(params, len(normal), 2 * steps) == 160  # the transformer's own
+    monkeypatch.setattr(_outliers, "_DETECTOR_STEPS", 400)  # 16 epochs: a quick test
     given = AutoencoderTransformer(z_dim=4, random_state=0)
     detector = AutoencoderOutlierDetector(given).fit(normal)
     assert detector.autoencoder_.epochs == 16 >= detector.autoencoder_.n_iter_
