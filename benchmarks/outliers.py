@@ -15,12 +15,13 @@ reference tutorial, the unit of the autoencoder's fit time. Each digit's
 detector is fitted again with the transformer's own "auto" budget of
 gradient steps, twice the detector's, to show what the shorter one costs.
 Then the same on scikit-learn's digits (scaled to [0, 1], a 70/30 split:
-train on one digit's training rows) and on its breast cancer table (benign rows normal, malignant ones the
-anomalies: train on 70 % of the benign rows, standardised on them; test
-on the rest and on every malignant row). Beside ours, the per-digit AUCs
-that Ruff et al. report for one-class Deep SVDD. Writes ``outliers.json``
-and ``outliers.md`` into ``--out``. ``--quick`` runs two digits of 1,000
-training images for two epochs.
+train on one digit's training rows) and on its breast cancer table
+(benign rows normal, malignant ones the anomalies: train on 70 % of the
+benign rows, standardised on them; test on the rest and on every
+malignant row). Beside ours, the per-digit AUCs that Ruff et al. report
+for one-class Deep SVDD. Writes ``outliers.json`` and ``outliers.md`` into
+``--out``. ``--quick`` runs two digits of 1,000 training images for two
+epochs.
 """
 
 import time
