@@ -24,13 +24,10 @@ for one-class Deep SVDD. Writes ``outliers.json`` and ``outliers.md`` into
 epochs.
 """
 
-import time
-from functools import partial
-
 import numpy as np
 from _common import arguments, machine, mnist_train_test, write_results
 from _markdown import results_page, summary_opening, table
-from run_all import timed, tutorial_model
+from run_all import TutorialClock, timed
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -67,13 +64,6 @@ def baseline(name):
     }[name]()
 
 
-def timed_detector(X_normal, autoencoder):
-    """A detector fitted to ``X_normal``, and its fit's seconds."""
-    start = time.perf_counter()
-    detector = AutoencoderOutlierDetector(autoencoder).fit(X_normal)
-    return detector, time.perf_counter() - start
-
-
 def detector_aucs(detector, X_test, is_normal):
     """The AUC of each of the detector's anomaly scores."""
     X_model = detector.autoencoder_._check_fitted_X(X_test)
@@ -88,7 +78,7 @@ def detector_aucs(detector, X_test, is_normal):
 
 def one_class(X_normal, X_test, is_normal, autoencoder):
     """AUCs of every method trained on ``X_normal``, and the autoencoder's fit seconds."""
-    detector, seconds = timed_detector(X_normal, autoencoder)
+    detector, seconds = timed(AutoencoderOutlierDetector(autoencoder).fit, X_normal)
     aucs = detector_aucs(detector, X_test, is_normal)
     flat_normal, flat_test = X_normal.reshape(len(X_normal), -1), X_test.reshape(len(X_test), -1)
     for name in BASELINES:
@@ -112,29 +102,10 @@ def transformers_budget(X_normal, X_test, is_normal):
     autoencoder trains for the transformer's own "auto" budget."""
     params = AutoencoderTransformer(random_state=0).get_params()
     epochs = auto_epochs(params, len(X_normal), TRANSFORMERS_STEPS)
-    detector, seconds = timed_detector(
-        X_normal, AutoencoderTransformer(**{**params, "epochs": epochs})
-    )
+    autoencoder = AutoencoderTransformer(**{**params, "epochs": epochs})
+    detector, seconds = timed(AutoencoderOutlierDetector(autoencoder).fit, X_normal)
     local = detector_aucs(detector, X_test, is_normal)["autoencoder, local"]
     return {"auc_local": local, "fit_s": seconds, "max_epochs": epochs}
-
-
-class TutorialClock:
-    """The unit of the fit times: an epoch of the reference tutorial's model
-    on every training image, timed after each digit's fits. A shared
-    machine's speed drifts (one epoch can take twice as long as the one
-    before it): the fastest epoch of the run is the unit, the one that
-    makes our fits look slowest."""
-
-    def __init__(self, images):
-        self.images = images.reshape(-1, 28, 28, 1)
-        self.model = tutorial_model()
-        self.model.fit(self.images[:256], self.images[:256], batch_size=64, verbose=0)
-        self.seconds = []
-
-    def tick(self):
-        fit = partial(self.model.fit, self.images, self.images, batch_size=64, verbose=0)
-        self.seconds.append(timed(fit)[1])
 
 
 def mnist_digits(data_home, quick):
